@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto'
+import { bare, jidToString, parseJid } from '../../../shared/jid'
+import type { AccountConfig, ServerOverride } from '../../../shared/model/account'
+import type { ConnectionState } from '../../../shared/model/connection'
+import { asAccountId, type AccountId } from '../../../shared/model/ids'
+import type { OwnPresence } from '../../../shared/model/presence'
+import { CoreError } from '../errors'
+import type { Emit } from '../events'
+import type { Logger } from '../log'
+import type { SrvResolver } from '../net/endpoints'
+import type { SecretPort, SettingsPort } from '../ports'
+import { Account, type RegistrationFormHandler } from './Account'
+
+export interface AccountManagerDeps {
+  settings: SettingsPort
+  secrets: SecretPort
+  emit: Emit
+  log: Logger
+  version: string
+  extraCa?: readonly string[] | undefined
+  resolveSrv?: SrvResolver | undefined
+  lang?: string
+}
+
+export interface SignInRequest {
+  jid: string
+  password: string
+  server?: ServerOverride | undefined
+  resource?: string | undefined
+  /** The fingerprint the user accepted in the certificate dialog, when the first try refused it. */
+  pinnedCertificate?: string | undefined
+  /** Keep the password in the secret store (default true). */
+  remember?: boolean
+}
+
+export interface AccountSummary {
+  config: AccountConfig
+  state: ConnectionState
+}
+
+/**
+ * All accounts of a profile. Each runs on its own (its stream, its retries); this only keeps the
+ * list, persists settings and passwords through the ports, and fans out "all accounts" actions.
+ */
+export class AccountManager {
+  private readonly accounts = new Map<AccountId, Account>()
+
+  constructor(private readonly deps: AccountManagerDeps) {}
+
+  /** Loads the saved accounts and connects the enabled ones. */
+  async start(): Promise<void> {
+    for (const config of await this.deps.settings.loadAccounts()) {
+      try {
+        const account = this.create(config)
+        if (config.enabled) account.start()
+      } catch (err) {
+        this.deps.log.error('skipping an unusable saved account', { jid: config.jid, err: String(err) })
+      }
+    }
+  }
+
+  list(): AccountSummary[] {
+    return [...this.accounts.values()].map((a) => ({ config: a.settings, state: a.connectionState() }))
+  }
+
+  get(id: AccountId): Account {
+    const account = this.accounts.get(id)
+    if (!account) throw new CoreError('invalid-argument', `No such account: ${id}`)
+    return account
+  }
+
+  /**
+   * Signs in to an existing account: one attempt, so the user sees the outcome; on success the
+   * account is saved (and its password, unless `remember` is false) and stays online.
+   */
+  async signIn(request: SignInRequest): Promise<AccountId> {
+    const account = this.prepare(request)
+    try {
+      await account.connectOnce(request.password)
+    } catch (err) {
+      await this.discard(account)
+      throw err
+    }
+    return this.keep(account, request)
+  }
+
+  /** Creates the account on the server (XEP-0077), then signs in to it. */
+  async register(request: SignInRequest, extra?: Record<string, string>, onForm?: RegistrationFormHandler): Promise<AccountId> {
+    const account = this.prepare(request)
+    const local = parseJid(request.jid)?.local ?? ''
+    try {
+      await account.register({ username: local, password: request.password, ...(extra ? { extra } : {}) }, onForm)
+    } catch (err) {
+      await this.discard(account)
+      throw err
+    }
+    return this.keep(account, request)
+  }
+
+  async setEnabled(id: AccountId, enabled: boolean): Promise<void> {
+    const account = this.get(id)
+    await this.save(id, { ...account.settings, enabled })
+    if (enabled) account.start()
+    else await account.stop(true)
+  }
+
+  async update(id: AccountId, patch: Partial<Pick<AccountConfig, 'server' | 'resource' | 'pinnedCertificate' | 'color'>>): Promise<void> {
+    const account = this.get(id)
+    const next: AccountConfig = { ...account.settings, ...patch }
+    for (const key of ['server', 'resource', 'pinnedCertificate', 'color'] as const) if (next[key] === undefined) delete next[key]
+    account.update(next)
+    await this.save(id, next)
+  }
+
+  /** The user trusted this certificate after a tls-untrusted or tls-pin-mismatch error: pin it and retry. */
+  async trustCertificate(id: AccountId, fingerprint: string): Promise<void> {
+    await this.update(id, { pinnedCertificate: fingerprint })
+    const account = this.get(id)
+    if (account.settings.enabled) account.start()
+  }
+
+  async setPassword(id: AccountId, password: string): Promise<void> {
+    this.get(id)
+    await this.deps.secrets.setPassword(id, password)
+  }
+
+  async changePassword(id: AccountId, password: string): Promise<void> {
+    await this.get(id).changePassword(password)
+    await this.deps.secrets.setPassword(id, password)
+  }
+
+  /** Removes the account from Parley (and, with `fromServer`, deletes it on the server first). */
+  async remove(id: AccountId, fromServer = false): Promise<void> {
+    const account = this.get(id)
+    if (fromServer) await account.deleteFromServer()
+    else await account.stop(true)
+    this.accounts.delete(id)
+    await this.deps.secrets.deletePassword(id)
+    await this.persist()
+  }
+
+  /** Sets the same presence on every enabled account ("set status for all"). */
+  async setPresenceAll(p: OwnPresence): Promise<void> {
+    await Promise.allSettled([...this.accounts.values()].filter((a) => a.settings.enabled).map((a) => a.setPresence(p)))
+  }
+
+  /** Signs every account out cleanly (quit). */
+  async stopAll(): Promise<void> {
+    await Promise.allSettled([...this.accounts.values()].map((a) => a.stop()))
+  }
+
+  private prepare(request: SignInRequest): Account {
+    const parsed = parseJid(request.jid)
+    if (!parsed || !parsed.local || parsed.resource) throw new CoreError('invalid-argument', `Not an account address: ${request.jid}`)
+    const jid = jidToString(bare(parsed))
+    if ([...this.accounts.values()].some((a) => a.bareJid === jid)) throw new CoreError('invalid-argument', `${jid} is already added`)
+    const config: AccountConfig = {
+      id: asAccountId(randomUUID()),
+      jid,
+      enabled: true,
+      ...(request.server ? { server: request.server } : {}),
+      ...(request.resource ? { resource: request.resource } : {}),
+      ...(request.pinnedCertificate ? { pinnedCertificate: request.pinnedCertificate } : {})
+    }
+    return this.create(config)
+  }
+
+  private async keep(account: Account, request: SignInRequest): Promise<AccountId> {
+    if (request.remember !== false) await this.deps.secrets.setPassword(account.id, request.password)
+    await this.persist()
+    account.start()
+    return account.id
+  }
+
+  private async discard(account: Account): Promise<void> {
+    await account.stop(true)
+    this.accounts.delete(account.id)
+  }
+
+  private create(config: AccountConfig): Account {
+    const account = new Account(config, {
+      emit: this.deps.emit,
+      log: this.deps.log,
+      password: () => this.deps.secrets.getPassword(config.id),
+      extraCa: this.deps.extraCa,
+      version: this.deps.version,
+      resolveSrv: this.deps.resolveSrv,
+      ...(this.deps.lang ? { lang: this.deps.lang } : {})
+    })
+    this.accounts.set(config.id, account)
+    return account
+  }
+
+  private async save(id: AccountId, config: AccountConfig): Promise<void> {
+    this.get(id).update(config)
+    await this.persist()
+  }
+
+  private async persist(): Promise<void> {
+    await this.deps.settings.saveAccounts([...this.accounts.values()].map((a) => a.settings))
+  }
+}

@@ -1,0 +1,37 @@
+import { AccountManager } from './account/AccountManager'
+import { CoreEmitter } from './events'
+import { silentLogger, type Logger } from './log'
+import type { SrvResolver } from './net/endpoints'
+import type { SecretPort, SettingsPort } from './ports'
+
+export interface CorePorts {
+  settings: SettingsPort
+  secrets: SecretPort
+  log?: Logger
+  version: string
+  /** Extra CA certificates to trust (PEM), besides the system's. */
+  extraCa?: readonly string[]
+  resolveSrv?: SrvResolver
+  lang?: string
+}
+
+export interface Core {
+  accounts: AccountManager
+  events: CoreEmitter
+}
+
+/** The Electron-free heart of Parley: everything XMPP, wired to the outside only through ports. */
+export function createCore(ports: CorePorts): Core {
+  const events = new CoreEmitter()
+  const accounts = new AccountManager({
+    settings: ports.settings,
+    secrets: ports.secrets,
+    emit: events.emit,
+    log: ports.log ?? silentLogger,
+    version: ports.version,
+    extraCa: ports.extraCa,
+    resolveSrv: ports.resolveSrv,
+    ...(ports.lang ? { lang: ports.lang } : {})
+  })
+  return { accounts, events }
+}

@@ -1,0 +1,53 @@
+import { EventEmitter } from 'node:events'
+import type { ConnectionState } from '../../shared/model/connection'
+import type { ErrorView } from '../../shared/model/errors'
+import type { AccountId, MessageId } from '../../shared/model/ids'
+import type { ChatMessage, DeliveryState } from '../../shared/model/message'
+import type { ContactPresence, OwnPresence } from '../../shared/model/presence'
+import type { RosterItem, SubscriptionRequest } from '../../shared/model/roster'
+
+/** Everything the core reports, per account. Payloads are plain data (they cross IPC as they are). */
+export interface CoreEvents {
+  connectionState: { account: AccountId; state: ConnectionState }
+  /** The whole roster, after a fetch (or from the version cache). */
+  roster: { account: AccountId; items: RosterItem[] }
+  /** One roster push applied: the item as it is now, or removed. */
+  rosterItem: { account: AccountId; item: RosterItem } | { account: AccountId; removed: string }
+  presence: { account: AccountId; presence: ContactPresence }
+  ownPresence: { account: AccountId; presence: OwnPresence }
+  subscriptionRequest: { account: AccountId; request: SubscriptionRequest }
+  /** The contact approved, denied or cancelled our subscription, or unsubscribed from us. */
+  subscription: { account: AccountId; jid: string; change: 'subscribed' | 'unsubscribed' | 'unsubscribe' | 'request-cancelled' }
+  message: { account: AccountId; message: ChatMessage }
+  messageState: { account: AccountId; peer: string; id: MessageId; state: DeliveryState; error?: ErrorView }
+  blocklist: { account: AccountId; jids: string[] }
+  registered: { account: AccountId; jid: string }
+  /** A chat state (XEP-0085) from a contact. */
+  chatState: { account: AccountId; peer: string; state: 'active' | 'composing' | 'paused' | 'inactive' | 'gone' }
+}
+
+export type CoreEventName = keyof CoreEvents
+export type Emit = <K extends CoreEventName>(name: K, payload: CoreEvents[K]) => void
+
+/** A typed event emitter for CoreEvents. */
+export class CoreEmitter {
+  private readonly emitter = new EventEmitter()
+
+  constructor() {
+    this.emitter.setMaxListeners(0)
+  }
+
+  readonly emit: Emit = (name, payload) => {
+    this.emitter.emit(name, payload)
+  }
+
+  on<K extends CoreEventName>(name: K, listener: (payload: CoreEvents[K]) => void): () => void {
+    this.emitter.on(name, listener)
+    return () => this.emitter.off(name, listener)
+  }
+
+  once<K extends CoreEventName>(name: K, listener: (payload: CoreEvents[K]) => void): () => void {
+    this.emitter.once(name, listener)
+    return () => this.emitter.off(name, listener)
+  }
+}

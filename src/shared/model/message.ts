@@ -1,0 +1,33 @@
+import type { ErrorView } from './errors'
+import type { MessageId } from './ids'
+
+/**
+ * Where an outgoing message is: stored → sent (written; not yet acked) → acked (stream management h)
+ * → delivered (XEP-0184 receipt) → read (XEP-0333). `failed` carries the reason (bounce, timeout).
+ */
+export type DeliveryState = 'queued' | 'sent' | 'acked' | 'delivered' | 'read' | 'failed' | 'received'
+
+export type MessageDirection = 'in' | 'out'
+
+export interface ChatMessage {
+  /** Our id: the stanza `id` and XEP-0359 origin-id for what we send; the sender's id otherwise. */
+  id: MessageId
+  /** The conversation partner's bare JID. */
+  peer: string
+  /** Full JID the message came from or went to, when known. */
+  resource: string
+  direction: MessageDirection
+  body: string
+  /** Server time (XEP-0203 delay) when present, else the time we got or sent it; epoch ms. */
+  at: number
+  state: DeliveryState
+  /** XEP-0359 stanza-id assigned by our server's archive, when trusted. */
+  stanzaId?: string
+  originId?: string
+  /** The bounce, for `failed`. */
+  error?: ErrorView
+  /** The peer asked for a receipt. */
+  receiptRequested?: boolean
+  /** `/me` action (XEP-0245), the body without the prefix kept in `body`. */
+  action?: boolean
+}

@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config'
+
+// Three projects: `unit` (plain Node: core, shared, main shell with electron mocked),
+// `integration` (the core against a private Prosody that the global setup starts on loopback).
+// The renderer project is added with the UI.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['test/unit/main/**/*.test.ts', 'test/unit/shared/**/*.test.ts'],
+          // Dependencies that import `electron` must be inlined so that vi.mock('electron') reaches them.
+          server: { deps: { inline: ['electron-store'] } }
+        }
+      },
+      {
+        test: {
+          name: 'integration',
+          environment: 'node',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/globalSetup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          // One server for the whole run; files share it but use their own accounts.
+          fileParallelism: true
+        }
+      }
+    ]
+  }
+})
