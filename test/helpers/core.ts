@@ -56,3 +56,23 @@ export async function registered(core: Core, t: XmppTestTarget, user = uniqueUse
   const id = await core.accounts.register({ jid, password, server: serverOf(t) })
   return { id, jid, password }
 }
+
+/** Resolves when the account reaches `state` (checking the current state first). */
+export async function reachState(core: Core, id: import('../../src/shared/model/ids').AccountId, state: string, timeoutMs = 15_000): Promise<void> {
+  if (core.accounts.get(id).connectionState().state === state) return
+  await nextEvent(core, 'connectionState', (e) => e.account === id && e.state.state === state, timeoutMs)
+}
+
+/** A target pointing at a private server (for tests that restart or re-certify it). */
+export function targetOf(server: { host: string; c2sPort: number; directTlsPort: number; domain: string; certPem: string; fingerprint256: string }): XmppTestTarget {
+  return {
+    host: server.host,
+    port: server.c2sPort,
+    directTlsPort: server.directTlsPort,
+    domain: server.domain,
+    domains: { noReg: null, sha256: null, plainOnly: null, noBlocking: null },
+    caPem: server.certPem,
+    fingerprint256: server.fingerprint256,
+    external: false
+  }
+}

@@ -86,4 +86,27 @@ describe('register and log in against a real server', () => {
     void delivered.catch(() => undefined)
     void bob
   })
+
+  it.skipIf(t.domains.noReg === null)('reports closed registration', async () => {
+    const c = core()
+    const err = (await c.accounts.register({ jid: `${uniqueUser()}@${t.domains.noReg}`, password: 'x', server: serverOf(t) }).catch((e: unknown) => e)) as CoreError
+    expect(err.code).toBe('registration-closed')
+    expect(c.accounts.list()).toHaveLength(0)
+  })
+
+  const mechanismOf = async (domain: string): Promise<string> => {
+    const c = core()
+    const mechanisms: string[] = []
+    c.events.on('connectionState', (e) => {
+      if (e.state.state === 'authenticating') mechanisms.push(e.state.mechanism)
+    })
+    await c.accounts.register({ jid: `${uniqueUser()}@${domain}`, password: 'pässwörd 密码', server: serverOf(t) })
+    return mechanisms.join(',')
+  }
+
+  it('prefers SCRAM-SHA-256, uses SCRAM-SHA-1 otherwise, and PLAIN only when nothing else is offered', async () => {
+    expect(await mechanismOf(t.domain)).toMatch(/^SCRAM-SHA-(1|256)(-PLUS)?$/)
+    if (t.domains.sha256) expect(await mechanismOf(t.domains.sha256)).toBe('SCRAM-SHA-256')
+    if (t.domains.plainOnly) expect(await mechanismOf(t.domains.plainOnly)).toBe('PLAIN')
+  })
 })

@@ -1,7 +1,6 @@
 import iqCallee from '@xmpp/iq/callee.js'
 import middlewareFactory from '@xmpp/middleware'
 import streamFeaturesFactory from '@xmpp/stream-features'
-import streamManagement from '@xmpp/stream-management'
 import type { Element } from '../xml'
 import type { ScramKeys } from '../sasl/scram'
 import { bindResource } from '../stream/bind'
@@ -9,6 +8,7 @@ import { IqCaller } from '../stream/IqCaller'
 import { sasl } from '../stream/sasl'
 import { requireTls } from '../stream/starttls'
 import { XmppConnection } from '../stream/XmppConnection'
+import { StreamManagement } from '../xep/0198-stream-management'
 
 const NS_STREAM = 'http://etherx.jabber.org/streams'
 
@@ -27,14 +27,6 @@ export interface XmppClientOptions {
 export type IncomingHandler = (ctx: { stanza: Element; entity: XmppConnection; from: { toString(): string } | null }, next: () => Promise<unknown>) => unknown
 export type IqHandler = (ctx: { stanza: Element; element: Element; from: { toString(): string } | null }) => Element | boolean | undefined | Promise<Element | boolean | undefined>
 
-interface StreamManagementState {
-  enabled: boolean
-  id: string
-  outbound_q: unknown[]
-  requestAckInterval: number
-  on(event: 'resumed' | 'fail' | 'ack', listener: (stanza?: Element) => void): void
-  off(event: 'resumed' | 'fail' | 'ack', listener: (stanza?: Element) => void): void
-}
 
 /**
  * One account's XMPP plumbing, composed like @xmpp/client but from Parley's parts where xmpp.js is
@@ -45,7 +37,7 @@ interface StreamManagementState {
 export class XmppClient {
   readonly entity: XmppConnection
   readonly iqCaller: IqCaller
-  readonly sm: StreamManagementState
+  readonly sm: StreamManagement
   private readonly middleware: ReturnType<typeof middlewareFactory<XmppConnection>>
   private readonly callee: ReturnType<typeof iqCallee<XmppConnection>>
 
@@ -61,6 +53,10 @@ export class XmppClient {
     })
     requireTls(middleware as never, options.onSecuring)
     const streamFeatures = streamFeaturesFactory({ middleware })
+    // Stream management right after the TLS guard: its counter of handled stanzas ('h') must see
+    // every stanza, including the IQ results and presences that later middleware consumes. Its
+    // feature handler resumes a previous session instead of binding, or binds (next) and then enables.
+    this.sm = new StreamManagement(entity, middleware as never, streamFeatures as never)
     this.iqCaller = new IqCaller(entity, middleware as never)
     sasl(streamFeatures as never, {
       credentials: options.credentials,
@@ -68,9 +64,6 @@ export class XmppClient {
       onMechanism: options.onMechanism,
       keyCache: options.keyCache
     })
-    // Registered before binding: its handler resumes a previous session instead of binding, or
-    // binds (next) and then enables stream management.
-    this.sm = streamManagement({ streamFeatures, entity, middleware }) as unknown as StreamManagementState
     bindResource(streamFeatures as never, this.iqCaller, { resource: options.resource, accountJid: () => options.accountJid })
     this.callee = iqCallee({ middleware, entity })
   }

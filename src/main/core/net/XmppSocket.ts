@@ -100,6 +100,12 @@ export class XmppSocket extends EventEmitter {
     return this.tlsSocket
   }
 
+  /** True when a write now would reach the peer's socket (not closed, not being torn down). */
+  get writable(): boolean {
+    const socket = this.tlsSocket ?? this.raw
+    return socket !== null && !socket.destroyed && socket.writable
+  }
+
   write(data: string, callback?: (err?: Error) => void): void {
     const socket = this.tlsSocket ?? this.raw
     if (!socket || socket.destroyed || !socket.writable) {

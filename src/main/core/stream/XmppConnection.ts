@@ -79,12 +79,22 @@ export class XmppConnection extends Connection {
   /** The account's bare JID, for the stream header before resource binding. */
   accountJid = ''
 
+  /**
+   * Sends one stanza or nonza. `outgoing` is emitted synchronously before the bytes are written, so
+   * that stream management has queued the stanza before any <a/> for it can arrive.
+   */
+  override async send(element: Element): Promise<void> {
+    await this.sendMany([element])
+  }
+
   async sendMany(elements: Element[]): Promise<void> {
+    if (!this.socket?.writable) throw new CoreError('not-connected', 'The connection is closed')
     let fragment = ''
     for (const element of elements) {
       element.parent = this.root
       fragment += element.toString()
     }
+    for (const element of elements) this.emit('outgoing', element)
     await this.write(fragment)
     for (const element of elements) this.emit('send', element)
   }

@@ -103,9 +103,12 @@ export class ChatModule implements AccountModule {
     try {
       await this.ctx.client.send(outgoing.stanza)
     } catch (err) {
-      // The stream went away under us: the message stays queued for the next session.
-      this.ctx.log.debug('send deferred', { id: message.id, err: String(err) })
-      return
+      // Stream management took it before the connection broke: it resends or fails it, not us.
+      if (!this.ctx.client.sm.isQueued(outgoing.stanza)) {
+        // The stream went away under us: the message stays queued for the next session.
+        this.ctx.log.debug('send deferred', { id: message.id, err: String(err) })
+        return
+      }
     }
     this.queue.delete(message.id)
     this.setState(message, 'sent')
