@@ -36,6 +36,8 @@ export interface FakePeer {
   receivedText(): string
   readonly closed: Promise<void>
   readonly tlsError: Error | null // e.g. the client rejected our certificate
+  readonly servername: string | null // SNI the client sent in its TLS ClientHello (null: none, or no TLS yet)
+  readonly alpnOffered: readonly string[] | null // ALPN protocols the client offered (null: no ALPN extension)
   end(): void
   destroy(): void
 }
@@ -176,6 +178,8 @@ class ScriptedServer implements FakeServer {
 class Peer implements FakePeer {
   readonly closed: Promise<void>
   tlsError: Error | null = null
+  servername: string | null = null
+  alpnOffered: readonly string[] | null = null
   private readonly raw: net.Socket
   private readonly context: tls.SecureContext
   private readonly chunks: Buffer[] = []
@@ -243,10 +247,23 @@ class Peer implements FakePeer {
     this.bridge = bridge
     for (const chunk of this.early.splice(0)) bridge.push(chunk)
     if (this.rawEnded) bridge.push(null)
-    const secure = new tls.TLSSocket(bridge as unknown as net.Socket, { isServer: true, secureContext: this.context })
+    const secure = new tls.TLSSocket(bridge as unknown as net.Socket, {
+      isServer: true,
+      secureContext: this.context,
+      // Records what the client asked for (XEP-0368: SNI = JID domain, ALPN xmpp-client) and accepts it.
+      ALPNCallback: ({ servername, protocols }) => {
+        this.servername = servername || null
+        this.alpnOffered = protocols
+        return protocols[0]
+      }
+    })
     this.secure = secure
     secure.on('data', (chunk: Buffer) => this.record(chunk))
     secure.on('error', (err) => (this.tlsError ??= err))
+    secure.once('secure', () => {
+      // Without ALPN the callback above never runs; SNI is still known once the handshake is done.
+      this.servername ??= (secure as tls.TLSSocket & { servername?: string | false }).servername || null
+    })
     secure.on('close', () => {
       this.secureClosed = true
       this.checkClosed()

@@ -349,6 +349,9 @@ export class Account {
     this.clearStable()
     if (!this.wanted || this.state.state === 'disabled' || this.state.state === 'offline') return
     this.log.info('disconnected', { reason: reason.message })
+    // A failing attempt reports its state in connectNow(); a live session that ends for a reason retrying
+    // cannot fix (e.g. <conflict/>) must say so too, or the account would still look online.
+    if (FATAL_CODES.has(reason.code)) this.reportFailure(reason)
     this.onAttemptFailed(reason)
   }
 
@@ -362,7 +365,8 @@ export class Account {
       this.setState({ state: 'disconnected', reason: err.toView() })
       return
     }
-    const penalty = err.condition === 'policy-violation' ? 3 : 0
+    // The server telling us off (rate limits) earns a longer wait; our own refusal of bad input does not.
+    const penalty = err.code === 'stream-error' && err.condition === 'policy-violation' ? 3 : 0
     const delay = this.backoff.next(penalty)
     this.setState({ state: 'reconnecting', at: Date.now() + delay, attempt: this.backoff.attempt, reason: err.toView() })
     this.clearReconnect()

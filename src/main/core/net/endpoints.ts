@@ -29,7 +29,8 @@ export async function resolveEndpoints(
     lookup(resolveSrv, `_xmpp-client._tcp.${domain}`)
   ])
   // RFC 2782: a single record with target "." means "the service is decidedly not available here".
-  if (isDecidedlyAbsent(direct) && isDecidedlyAbsent(starttls)) return []
+  // RFC 6120 §3.2.1: that is an answer, so no fallback to the domain either; only Direct TLS records remain.
+  if (isDecidedlyAbsent(starttls) && !direct.some(usable)) return []
   const merged = [
     ...orderSrv(direct.filter(usable)).map((r) => ({ r, tls: 'direct' as const })),
     ...orderSrv(starttls.filter(usable)).map((r) => ({ r, tls: 'starttls' as const }))

@@ -47,6 +47,10 @@ export class IqCaller {
       }, timeoutMs)
       this.pending.set(id, { resolve, reject, expect, timer })
     })
+    // A timeout or `offline` may reject `answer` while the send below is still in progress, before
+    // anyone awaits it: mark it handled so that Node does not report (or crash on) an unhandled
+    // rejection. The caller still gets the rejection through `return answer`.
+    answer.catch(() => undefined)
     try {
       await this.entity.send(iq)
     } catch (err) {

@@ -152,8 +152,13 @@ export class XmppConnection extends Connection {
     const err = new CoreError(code, text ? `${condition}: ${text}` : condition, { condition })
     this.violation = err
     this.emit('stream-error', err)
-    // RFC 6120 §4.9.1.1: stream errors are unrecoverable; close our side.
-    this.disconnect().catch(() => undefined)
+    // RFC 6120 §4.9.1.1: stream errors are unrecoverable. Close our side and the connection now,
+    // without waiting for a server that may never close its own (a hostile one would keep us
+    // looking online until the close timeout).
+    this._detachParser()
+    this.write(this.footer())
+      .catch(() => undefined)
+      .finally(() => this.socket?.destroy())
   }
 
   /** Ends the stream because of what the server sent: stream error, then close, then the socket. */

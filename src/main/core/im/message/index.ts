@@ -173,8 +173,9 @@ export class ChatModule implements AccountModule {
       if (this.seen.has(key)) return
       this.seen.set(key, true)
     }
+    // Only our own server's delay stamp (offline storage) is believed: anyone else could backdate.
     const domain = this.ctx.domain()
-    const at = delayedAt(stanza, (by) => by === domain || parseJid(by)?.domain === from(peer)) ?? Date.now()
+    const at = delayedAt(stanza, (by) => by === domain) ?? Date.now()
     const message: ChatMessage = {
       id: asMessageId(id || randomUUID()),
       peer,
@@ -201,8 +202,4 @@ export class ChatModule implements AccountModule {
     this.ctx.emit('messageState', { account: this.ctx.account, peer, id: asMessageId(id), state: 'failed', error: err.toView() })
     return true
   }
-}
-
-function from(bareJid: string): string {
-  return parseJid(bareJid)?.domain ?? ''
 }

@@ -64,8 +64,14 @@ export function buildSubmit(form: DataForm, values: Record<string, string | stri
   for (const field of form.fields) {
     if (!field.var || field.type === 'fixed') continue
     const given = field.type === 'hidden' ? undefined : values[field.var]
-    const list = given === undefined ? field.values : Array.isArray(given) ? given : [given]
+    const list = given === undefined ? field.values : Array.isArray(given) ? given : field.type.endsWith('-multi') ? lines(given, field.type) : [given]
     x.append(xml('field', { var: field.var }, ...list.map((v) => xml('value', {}, v))))
   }
   return x
+}
+
+/** XEP-0004 §3.3: a multi-line answer to a *-multi field goes as one <value/> per line (no blank JIDs or options). */
+function lines(answer: string, type: FieldType): string[] {
+  const all = answer.split(/\r\n|\r|\n/)
+  return type === 'text-multi' ? all : all.map((l) => l.trim()).filter((l) => l !== '')
 }

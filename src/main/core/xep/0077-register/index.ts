@@ -64,14 +64,15 @@ export function parseRegistrationForm(query: Element, iq?: Element): Registratio
     ...(dataForm?.formType ? { formType: dataForm.formType } : {}),
     ...(oob ? { url: oob } : {})
   }
-  const media = dataForm && iq ? captchaMedia(dataForm, iq) : []
+  // XEP-0231 data sits next to the query (XEP-0158 examples) or inside it (ejabberd): look in both.
+  const media = dataForm ? captchaMedia(dataForm, [...query.getChildren('data', NS_BOB), ...(iq?.getChildren('data', NS_BOB) ?? [])]) : []
   if (media.length > 0) view.media = media
   return { view, dataForm, registered: query.getChild('registered') !== undefined }
 }
 
 /** CAPTCHA images (XEP-0221 media with XEP-0231 data in the same IQ), only as raster data URLs. */
-function captchaMedia(form: DataForm, iq: Element): NonNullable<RegistrationFormView['media']> {
-  const blobs = new Map(iq.getChildren('data', NS_BOB).map((d) => [String(d.attrs.cid ?? ''), d]))
+function captchaMedia(form: DataForm, data: Element[]): NonNullable<RegistrationFormView['media']> {
+  const blobs = new Map(data.map((d) => [String(d.attrs.cid ?? ''), d]))
   const out: NonNullable<RegistrationFormView['media']> = []
   for (const field of form.fields) {
     for (const m of field.media) {
@@ -79,7 +80,7 @@ function captchaMedia(form: DataForm, iq: Element): NonNullable<RegistrationForm
       const type = String(blob?.attrs.type ?? m.type)
       if (!blob || !SAFE_IMAGE_TYPES.has(type)) continue
       const base64 = blob.text().replace(/\s+/g, '')
-      if (base64.length > 2_000_000 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) continue
+      if (base64 === '' || base64.length > 2_000_000 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) continue
       out.push({ field: field.var, type, dataUrl: `data:${type};base64,${base64}` })
     }
   }
