@@ -167,3 +167,22 @@ describe('blocking (XEP-0191)', () => {
     expect(err.code).toBe('unsupported')
   })
 })
+
+describe('service discovery and capabilities', () => {
+  it('asks the server and a contact what they support, and answers for Parley', async () => {
+    const { bob, A, B } = await friends()
+    expect(await A.disco.serverSupports('urn:xmpp:blocking')).toBe(true)
+    const server = await A.disco.info(t.domain)
+    expect(server.identities.some((i) => i.category === 'server')).toBe(true)
+    const bobFull = B.client.entity.jid?.toString() ?? ''
+    expect(bobFull.startsWith(bob.jid + '/')).toBe(true)
+    const info = await A.disco.info(bobFull)
+    expect(info.identities).toEqual([{ category: 'client', type: 'pc', name: 'Parley' }])
+    expect(info.features).toEqual(expect.arrayContaining(['urn:xmpp:receipts', 'urn:xmpp:ping', 'http://jabber.org/protocol/caps']))
+    // The caps hash in Bob's presence matches what he answers (XEP-0115 §5).
+    const { capsVer } = await import('../../src/main/core/xep/0115-caps')
+    expect(capsVer(info.identities, info.features)).toBe(B.disco.ver())
+    expect(await A.ping.ping(bobFull)).toBeLessThan(5_000)
+  })
+})
+

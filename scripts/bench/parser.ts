@@ -1,14 +1,14 @@
 // Parses a burst of 10,000 chat messages, read in 4 KiB chunks, with Parley's StreamParser and with
 // xmpp.js's stock parser (ltx), and prints the median time of each.
-// Run: PATH=$PWD/node_modules/.bin:$PATH node --experimental-strip-types scripts/bench-parser.ts
+// Run: npm run bench:parser
 import { Buffer } from 'node:buffer'
 import { performance } from 'node:perf_hooks'
 import { Parser as LtxStreamParser } from '@xmpp/xml'
-import type * as StreamParserModule from '../src/main/core/stream/StreamParser'
+import type * as StreamParserModule from '../../src/main/core/stream/StreamParser'
 
 // Node runs this file without a bundler, so the module needs its real file name; a computed
 // specifier keeps tsc (which wants extensionless imports) out of it.
-const modulePath = new URL('../src/main/core/stream/StreamParser.ts', import.meta.url).href
+const modulePath = new URL('../../src/main/core/stream/StreamParser.ts', import.meta.url).href
 const { StreamParser } = (await import(modulePath)) as typeof StreamParserModule
 
 const MESSAGES = 10_000
