@@ -2,5 +2,8 @@ import { vitePreprocess } from '@sveltejs/vite-plugin-svelte'
 
 export default {
   preprocess: vitePreprocess(),
-  compilerOptions: { runes: true }
+  // Parley's own components are runes-only; third-party ones keep whatever mode they were written in.
+  vitePlugin: {
+    dynamicCompileOptions: ({ filename }) => (filename.includes('/node_modules/') ? undefined : { runes: true })
+  }
 }

@@ -1,8 +1,10 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte'
+import { svelteTesting } from '@testing-library/svelte/vite'
 import { defineConfig } from 'vitest/config'
 
 // Three projects: `unit` (plain Node: core, shared, main shell with electron mocked),
-// `integration` (the core against a private Prosody that the global setup starts on loopback).
-// The renderer project is added with the UI.
+// `renderer` (Svelte components and state in a DOM), `integration` (the core against a private
+// Prosody that the global setup starts on loopback).
 export default defineConfig({
   test: {
     projects: [
@@ -13,6 +15,14 @@ export default defineConfig({
           include: ['test/unit/main/**/*.test.ts', 'test/unit/shared/**/*.test.ts'],
           // Dependencies that import `electron` must be inlined so that vi.mock('electron') reaches them.
           server: { deps: { inline: ['electron-store'] } }
+        }
+      },
+      {
+        plugins: [svelte({ configFile: 'svelte.config.js' }), svelteTesting()],
+        test: {
+          name: 'renderer',
+          environment: 'happy-dom',
+          include: ['test/unit/renderer/**/*.test.ts']
         }
       },
       {

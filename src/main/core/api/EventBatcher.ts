@@ -1,0 +1,97 @@
+import type { ContactKey, ContactView, EventName, Events } from '../../../shared/ipc/contract'
+
+const FLUSH_MS = 16
+
+type Listener = <E extends EventName>(event: E, payload: Events[E]) => void
+
+/**
+ * Coalesces bursts into one event per kind every ~16 ms: a 5,000-contact roster, a flood of
+ * presence after login or 1,000 messages in a second reach the window as a handful of events,
+ * and a contact that changed ten times in that window is sent once.
+ */
+export class EventBatcher {
+  private contacts = new Map<string, ContactView | ContactKey>()
+  private conversations = new Map<string, Events['conversations'][number]>()
+  private messages: Events['messages'] = []
+  private states = new Map<string, Events['messageStates'][number]>()
+  private notices: Events['notices'] = []
+  private latest = new Map<'accounts' | 'requests' | 'settings', unknown>()
+  private timer: NodeJS.Timeout | null = null
+
+  constructor(private readonly deliver: Listener) {}
+
+  contactsChanged(upsert: ContactView[], remove: ContactKey[]): void {
+    for (const c of upsert) this.contacts.set(`${c.account}\u0000${c.jid}`, c)
+    for (const k of remove) this.contacts.set(`${k.account}\u0000${k.jid}`, { account: k.account, jid: k.jid })
+    this.schedule()
+  }
+
+  conversationsChanged(list: Events['conversations']): void {
+    for (const c of list) this.conversations.set(`${c.account}\u0000${c.peer}`, c)
+    this.schedule()
+  }
+
+  messagesAdded(list: Events['messages']): void {
+    this.messages.push(...list)
+    this.schedule()
+  }
+
+  statesChanged(list: Events['messageStates']): void {
+    for (const s of list) this.states.set(`${s.account}\u0000${s.id}`, s)
+    this.schedule()
+  }
+
+  notice(n: Events['notices'][number]): void {
+    this.notices.push(n)
+    this.schedule()
+  }
+
+  replace(event: 'accounts' | 'requests' | 'settings', payload: unknown): void {
+    this.latest.set(event, payload)
+    this.schedule()
+  }
+
+  /** Sends everything pending now (also used before answering a call that depends on it). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    for (const [event, payload] of this.latest) this.deliver(event, payload as never)
+    this.latest.clear()
+    if (this.contacts.size > 0) {
+      const upsert: ContactView[] = []
+      const remove: ContactKey[] = []
+      for (const v of this.contacts.values()) ('name' in v ? upsert : remove).push(v)
+      this.contacts.clear()
+      this.deliver('contacts', { upsert, remove })
+    }
+    if (this.conversations.size > 0) {
+      const list = [...this.conversations.values()]
+      this.conversations.clear()
+      this.deliver('conversations', list)
+    }
+    if (this.messages.length > 0) {
+      const list = this.messages
+      this.messages = []
+      this.deliver('messages', list)
+    }
+    if (this.states.size > 0) {
+      const list = [...this.states.values()]
+      this.states.clear()
+      this.deliver('messageStates', list)
+    }
+    if (this.notices.length > 0) {
+      const list = this.notices
+      this.notices = []
+      this.deliver('notices', list)
+    }
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS)
+  }
+}

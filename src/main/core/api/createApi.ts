@@ -1,0 +1,182 @@
+import { EventEmitter } from 'node:events'
+import type { AccountView, Api, AppInfo, EventName, Events, UiSettings } from '../../../shared/ipc/contract'
+import type { AccountId } from '../../../shared/model/ids'
+import type { AccountSummary } from '../account/AccountManager'
+import type { Core } from '../createCore'
+import { CoreError } from '../errors'
+import { ContactsService } from '../services/ContactsService'
+import { ConversationService } from '../services/ConversationService'
+import { consistentColor } from '../xep/0392-colors'
+import { EventBatcher } from './EventBatcher'
+import { safeExternalUrl } from './links'
+
+/** What only the shell can do: the Electron app and the browser harness each provide one. */
+export interface AppPort {
+  info(): AppInfo
+  /** Called with a URL that passed `safeExternalUrl`. */
+  openExternal(url: string): Promise<void>
+  openChatWindow(account: AccountId, peer: string): Promise<void>
+}
+
+export interface UiSettingsPort {
+  get(): UiSettings
+  set(settings: UiSettings): void
+}
+
+export interface ApiService {
+  api: Api
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void
+  /** Asks the window to show a conversation (notification click, xmpp: URI). */
+  focusChat(account: AccountId, peer: string): void
+  contacts: ContactsService
+  conversations: ConversationService
+  dispose(): void
+}
+
+/**
+ * The contract implemented on top of the core. Electron-free: the IPC layer (with sender checks and
+ * argument validation) and the browser harness both serve this same object, so the renderer is
+ * driven by identical code in the app and in end-to-end tests.
+ */
+export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort }): ApiService {
+  const emitter = new EventEmitter()
+  emitter.setMaxListeners(0)
+  const batcher = new EventBatcher((event, payload) => emitter.emit(event, payload))
+  const contacts = new ContactsService(core)
+  const conversations = new ConversationService(core, contacts)
+
+  const accountViews = (): AccountView[] => core.accounts.list().map(toAccountView(core))
+  const accountsChanged = (): void => batcher.replace('accounts', accountViews())
+  core.events.on('connectionState', accountsChanged)
+  core.events.on('ownPresence', accountsChanged)
+  core.events.on('subscription', ({ account, jid, change }) => batcher.notice({ kind: change, account, jid }))
+  core.events.on('registered', ({ account, jid }) => batcher.notice({ kind: 'registered', account, jid }))
+  contacts.on('changes', ({ upsert, remove }) => batcher.contactsChanged(upsert, remove))
+  contacts.on('requests', (list) => batcher.replace('requests', list))
+  conversations.on('conversations', (list) => batcher.conversationsChanged(list))
+  conversations.on('messages', (list) => batcher.messagesAdded(list))
+  conversations.on('states', (list) => batcher.statesChanged(list))
+
+  const account = (id: AccountId) => core.accounts.get(id)
+  /** Runs an account change, then tells the window about the new list. */
+  const changing = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn()
+    } finally {
+      accountsChanged()
+    }
+  }
+
+  const api: Api = {
+    app: {
+      info: async () => ports.app.info(),
+      openExternal: async (url) => {
+        const safe = safeExternalUrl(url)
+        if (!safe) throw new CoreError('invalid-argument', 'Only web, xmpp and mail links can be opened')
+        await ports.app.openExternal(safe)
+      },
+      openChatWindow: async (id, peer) => {
+        conversations.open(id, peer)
+        await ports.app.openChatWindow(id, peer)
+      }
+    },
+    settings: {
+      get: async () => ports.ui.get(),
+      update: async (patch) => {
+        const next = { ...ports.ui.get(), ...patch }
+        ports.ui.set(next)
+        batcher.replace('settings', next)
+        return next
+      }
+    },
+    accounts: {
+      list: async () => accountViews(),
+      signIn: (request) => changing(() => core.accounts.signIn(request)),
+      register: (request) => changing(() => core.accounts.register(request, request.extra)),
+      setEnabled: (id, enabled) => changing(() => core.accounts.setEnabled(id, enabled)),
+      update: (id, patch) =>
+        changing(() =>
+          core.accounts.update(id, {
+            ...('server' in patch ? { server: patch.server ?? undefined } : {}),
+            ...('resource' in patch ? { resource: patch.resource ?? undefined } : {})
+          })
+        ),
+      remove: (id, fromServer) =>
+        changing(async () => {
+          await core.accounts.remove(id, fromServer)
+          contacts.dropAccount(id)
+          conversations.dropAccount(id)
+        }),
+      trustCertificate: (id, fingerprint) => changing(() => core.accounts.trustCertificate(id, fingerprint)),
+      changePassword: (id, password) => core.accounts.changePassword(id, password),
+      setPresence: (id, presence) => changing(() => (id === null ? core.accounts.setPresenceAll(presence) : account(id).setPresence(presence)))
+    },
+    contacts: {
+      list: async () => contacts.list(),
+      requests: async () => contacts.requests(),
+      add: async (id, jid, name, groups, message) => {
+        const a = account(id)
+        await a.roster.set(jid, name, groups)
+        await a.presence.subscribe(jid, { ...(message ? { message } : {}) })
+      },
+      update: (id, jid, name, groups) => account(id).roster.set(jid, name, groups),
+      remove: (id, jid) => account(id).roster.remove(jid),
+      approve: async (id, jid, addBack) => {
+        const a = account(id)
+        await a.presence.approve(jid)
+        contacts.resolveRequest(id, jid)
+        if (addBack && !a.roster.get(jid)) await a.roster.set(jid, '', [])
+        const sub = a.roster.get(jid)?.subscription
+        if (addBack && sub !== 'to' && sub !== 'both') await a.presence.subscribe(jid)
+      },
+      deny: async (id, jid) => {
+        await account(id).presence.deny(jid)
+        contacts.resolveRequest(id, jid)
+      },
+      block: async (id, jid) => {
+        await account(id).blocking.block([jid])
+        contacts.resolveRequest(id, jid)
+      },
+      unblock: (id, jid) => account(id).blocking.unblock([jid]),
+      blocked: async () => contacts.blockedList()
+    },
+    chats: {
+      list: async () => conversations.list(),
+      open: async (id, peer) => conversations.open(id, peer),
+      history: async (query) => conversations.history(query),
+      send: async (id, peer, body) => conversations.send(id, peer, body),
+      markRead: async (id, peer) => conversations.markRead(id, peer),
+      setTyping: async (id, peer, state) => {
+        if (ports.ui.get().sendTyping) await account(id).chat.sendChatState(peer, state)
+      }
+    }
+  }
+
+  return {
+    api,
+    on: (event, listener) => {
+      emitter.on(event, listener as never)
+      return () => emitter.off(event, listener as never)
+    },
+    focusChat: (id, peer) => {
+      batcher.flush()
+      emitter.emit('focusChat', { account: id, peer })
+    },
+    contacts,
+    conversations,
+    dispose: () => batcher.dispose()
+  }
+}
+
+function toAccountView(core: Core) {
+  return (s: AccountSummary): AccountView => ({
+    id: s.config.id,
+    jid: s.config.jid,
+    enabled: s.config.enabled,
+    server: s.config.server ?? null,
+    pinnedCertificate: s.config.pinnedCertificate ?? null,
+    color: s.config.color ?? consistentColor(s.config.jid),
+    state: s.state,
+    presence: core.accounts.get(s.config.id).presence.ownPresence()
+  })
+}

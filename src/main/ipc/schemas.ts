@@ -1,0 +1,83 @@
+import { z } from 'zod'
+import type { MethodOf, Namespace } from '../../shared/ipc/contract'
+
+const accountId = z.string().uuid()
+const jid = z.string().min(1).max(3071)
+const password = z.string().min(1).max(1024)
+const fingerprint = z.string().regex(/^[0-9A-Fa-f:\s]{64,200}$/)
+const name = z.string().max(1024)
+const groups = z.array(z.string().min(1).max(1024)).max(64)
+const server = z.object({ host: z.string().min(1).max(253), port: z.number().int().min(1).max(65535), tls: z.enum(['starttls', 'direct']) }).strict()
+const show = z.enum(['chat', 'available', 'away', 'xa', 'dnd', 'offline'])
+const presence = z.object({ show, status: z.string().max(4096), priority: z.number().int().min(-128).max(127) }).strict()
+const signIn = z
+  .object({
+    jid,
+    password,
+    server: server.optional(),
+    pinnedCertificate: fingerprint.optional(),
+    remember: z.boolean().optional()
+  })
+  .strict()
+const register = signIn.extend({ extra: z.record(z.string().max(256), z.string().max(4096)).optional() }).strict()
+const settingsPatch = z
+  .object({
+    language: z.enum(['system', 'en', 'zh-CN']).optional(),
+    theme: z.enum(['system', 'light', 'dark']).optional(),
+    sendTyping: z.boolean().optional()
+  })
+  .strict()
+const accountPatch = z.object({ server: server.nullable().optional(), resource: z.string().max(1023).nullable().optional() }).strict()
+const history = z
+  .object({
+    account: accountId,
+    peer: jid,
+    before: z.object({ at: z.number().finite(), id: z.string().max(256) }).strict().optional(),
+    limit: z.number().int().min(1).max(500).optional()
+  })
+  .strict()
+/** A message body: up to 64 KiB of text (XMPP servers cap stanzas around 256 KiB). */
+const body = z.string().min(1).max(65_536)
+
+type Schemas = { [N in Namespace]: { [M in MethodOf<N>]: z.ZodTuple } }
+
+/** Argument schemas for every method of the contract: main validates each call before running it. */
+export const ARGUMENTS = {
+  app: {
+    info: z.tuple([]),
+    openExternal: z.tuple([z.string().max(8192)]),
+    openChatWindow: z.tuple([accountId, jid])
+  },
+  settings: { get: z.tuple([]), update: z.tuple([settingsPatch]) },
+  accounts: {
+    list: z.tuple([]),
+    signIn: z.tuple([signIn]),
+    register: z.tuple([register]),
+    setEnabled: z.tuple([accountId, z.boolean()]),
+    update: z.tuple([accountId, accountPatch]),
+    remove: z.tuple([accountId, z.boolean()]),
+    trustCertificate: z.tuple([accountId, fingerprint]),
+    changePassword: z.tuple([accountId, password]),
+    setPresence: z.tuple([accountId.nullable(), presence])
+  },
+  contacts: {
+    list: z.tuple([]),
+    requests: z.tuple([]),
+    add: z.tuple([accountId, jid, name, groups, z.string().max(1024)]),
+    update: z.tuple([accountId, jid, name, groups]),
+    remove: z.tuple([accountId, jid]),
+    approve: z.tuple([accountId, jid, z.boolean()]),
+    deny: z.tuple([accountId, jid]),
+    block: z.tuple([accountId, jid]),
+    unblock: z.tuple([accountId, jid]),
+    blocked: z.tuple([])
+  },
+  chats: {
+    list: z.tuple([]),
+    open: z.tuple([accountId, jid]),
+    history: z.tuple([history]),
+    send: z.tuple([accountId, jid, body]),
+    markRead: z.tuple([accountId, jid]),
+    setTyping: z.tuple([accountId, jid, z.enum(['active', 'composing', 'paused'])])
+  }
+} satisfies Schemas

@@ -1,0 +1,243 @@
+/**
+ * The one contract between the renderer and the main process. Main implements `Api` (and the
+ * harness serves the same implementation over a WebSocket); the preload exposes exactly these
+ * methods and events. Everything here is plain, structured-clone-safe data.
+ */
+import type { ServerOverride, TlsMode } from '../model/account'
+import type { ConnectionState } from '../model/connection'
+import type { ErrorView } from '../model/errors'
+import type { AccountId, MessageId } from '../model/ids'
+import type { ChatMessage, DeliveryState } from '../model/message'
+import type { OwnPresence, PresenceShow } from '../model/presence'
+import type { Subscription } from '../model/roster'
+
+export type { ErrorView } from '../model/errors'
+
+export interface AppInfo {
+  name: string
+  version: string
+  platform: string
+  /** The operating system's preferred languages (BCP 47), best first. */
+  systemLocales: string[]
+  /** True in the development harness (a browser tab, not the desktop app). */
+  harness: boolean
+}
+
+export type Language = 'system' | 'en' | 'zh-CN'
+export type Theme = 'system' | 'light' | 'dark'
+
+export interface UiSettings {
+  language: Language
+  theme: Theme
+  /** Send typing notifications (XEP-0085). */
+  sendTyping: boolean
+}
+
+export interface AccountView {
+  id: AccountId
+  jid: string
+  enabled: boolean
+  server: ServerOverride | null
+  pinnedCertificate: string | null
+  /** A stable colour for the account (XEP-0392 hue of its JID), `#rrggbb`. */
+  color: string
+  state: ConnectionState
+  presence: OwnPresence
+}
+
+export interface AccountPatch {
+  server?: ServerOverride | null
+  resource?: string | null
+}
+
+export interface SignInRequest {
+  jid: string
+  password: string
+  server?: ServerOverride | undefined
+  /** A fingerprint the user accepted in the certificate dialog. */
+  pinnedCertificate?: string | undefined
+  /** Store the password (default true). */
+  remember?: boolean | undefined
+}
+
+export interface RegisterRequest extends SignInRequest {
+  /** Answers to extra registration fields the server asked for (CAPTCHA, e-mail, …). */
+  extra?: Record<string, string> | undefined
+}
+
+export interface ContactView {
+  account: AccountId
+  jid: string
+  /** Roster name, else the local part of the JID. */
+  name: string
+  subscription: Exclude<Subscription, 'remove'>
+  pendingOut: boolean
+  groups: string[]
+  show: PresenceShow
+  status: string
+  blocked: boolean
+}
+
+export interface ContactKey {
+  account: AccountId
+  jid: string
+}
+
+export interface SubscriptionRequestView {
+  account: AccountId
+  jid: string
+  nick: string
+  message: string
+  at: number
+}
+
+export interface ChatMessageView extends ChatMessage {
+  account: AccountId
+}
+
+export interface ConversationView {
+  account: AccountId
+  peer: string
+  name: string
+  unread: number
+  /** Epoch ms of the newest message (or of opening the conversation). */
+  updatedAt: number
+  last: { body: string; direction: 'in' | 'out'; state: DeliveryState; at: number } | null
+  typing: boolean
+}
+
+export interface HistoryQuery {
+  account: AccountId
+  peer: string
+  /** Messages strictly older than this one (for scrolling up); newest page when absent. */
+  before?: { at: number; id: string } | undefined
+  limit?: number | undefined
+}
+
+export interface MessageStateView {
+  account: AccountId
+  peer: string
+  id: MessageId
+  state: DeliveryState
+  error?: ErrorView
+}
+
+export interface Api {
+  app: {
+    info(): Promise<AppInfo>
+    /** Opens http(s), xmpp and mailto links in the system's handler; anything else is refused. */
+    openExternal(url: string): Promise<void>
+    /** Opens a conversation in a window of its own (desktop app only). */
+    openChatWindow(account: AccountId, peer: string): Promise<void>
+  }
+  settings: {
+    get(): Promise<UiSettings>
+    update(patch: Partial<UiSettings>): Promise<UiSettings>
+  }
+  accounts: {
+    list(): Promise<AccountView[]>
+    signIn(request: SignInRequest): Promise<AccountId>
+    register(request: RegisterRequest): Promise<AccountId>
+    setEnabled(id: AccountId, enabled: boolean): Promise<void>
+    update(id: AccountId, patch: AccountPatch): Promise<void>
+    remove(id: AccountId, fromServer: boolean): Promise<void>
+    trustCertificate(id: AccountId, fingerprint: string): Promise<void>
+    changePassword(id: AccountId, password: string): Promise<void>
+    /** One account, or every enabled account when `id` is null. */
+    setPresence(id: AccountId | null, presence: OwnPresence): Promise<void>
+  }
+  contacts: {
+    list(): Promise<ContactView[]>
+    requests(): Promise<SubscriptionRequestView[]>
+    /** Adds to the roster and asks to see the contact's presence. */
+    add(account: AccountId, jid: string, name: string, groups: string[], message: string): Promise<void>
+    update(account: AccountId, jid: string, name: string, groups: string[]): Promise<void>
+    remove(account: AccountId, jid: string): Promise<void>
+    /** Lets the requester see our presence; with `addBack`, also adds them and asks back. */
+    approve(account: AccountId, jid: string, addBack: boolean): Promise<void>
+    deny(account: AccountId, jid: string): Promise<void>
+    block(account: AccountId, jid: string): Promise<void>
+    unblock(account: AccountId, jid: string): Promise<void>
+    blocked(): Promise<ContactKey[]>
+  }
+  chats: {
+    list(): Promise<ConversationView[]>
+    /** Starts (or shows) a conversation, e.g. from the contact list. */
+    open(account: AccountId, peer: string): Promise<ConversationView>
+    history(query: HistoryQuery): Promise<ChatMessageView[]>
+    send(account: AccountId, peer: string, body: string): Promise<ChatMessageView>
+    markRead(account: AccountId, peer: string): Promise<void>
+    setTyping(account: AccountId, peer: string, state: 'active' | 'composing' | 'paused'): Promise<void>
+  }
+}
+
+/** Every method the renderer may call, by namespace. The preload and main both derive from this. */
+export const API_METHODS = {
+  app: ['info', 'openExternal', 'openChatWindow'],
+  settings: ['get', 'update'],
+  accounts: ['list', 'signIn', 'register', 'setEnabled', 'update', 'remove', 'trustCertificate', 'changePassword', 'setPresence'],
+  contacts: ['list', 'requests', 'add', 'update', 'remove', 'approve', 'deny', 'block', 'unblock', 'blocked'],
+  chats: ['list', 'open', 'history', 'send', 'markRead', 'setTyping']
+} as const satisfies { [N in keyof Api]: readonly (keyof Api[N])[] }
+
+/**
+ * Events main pushes. Bursty ones are batched: one event carries everything that happened in a
+ * short window (a roster of 5,000 is one `contacts` event, not 5,000).
+ */
+export interface Events {
+  accounts: AccountView[]
+  contacts: { upsert: ContactView[]; remove: ContactKey[] }
+  requests: SubscriptionRequestView[]
+  conversations: ConversationView[]
+  messages: ChatMessageView[]
+  messageStates: MessageStateView[]
+  settings: UiSettings
+  /** Things to tell the user that are not part of a list: a contact approved us, and so on. */
+  notices: Notice[]
+  /** Main asks the window to show a conversation (e.g. the user clicked a notification). */
+  focusChat: { account: AccountId; peer: string }
+}
+
+export type Notice =
+  | { kind: 'subscribed' | 'unsubscribed' | 'unsubscribe' | 'request-cancelled'; account: AccountId; jid: string }
+  | { kind: 'registered'; account: AccountId; jid: string }
+
+export const EVENT_NAMES = [
+  'accounts',
+  'contacts',
+  'requests',
+  'conversations',
+  'messages',
+  'messageStates',
+  'settings',
+  'notices',
+  'focusChat'
+] as const satisfies readonly (keyof Events)[]
+
+export type Namespace = keyof Api
+export type MethodOf<N extends Namespace> = (typeof API_METHODS)[N][number]
+export type EventName = keyof Events
+
+/** Result of an IPC call: errors cross as data (Error subclasses do not survive structured clone). */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorView }
+
+export const invokeChannel = (ns: string, method: string): string => `api:${ns}.${method}`
+export const eventChannel = (name: string): string => `event:${name}`
+
+/** The API as it crosses the bridge: every call resolves with a Result, never rejects with main's error. */
+export type ResultApi = {
+  [N in keyof Api]: {
+    [M in keyof Api[N]]: Api[N][M] extends (...args: infer A) => Promise<infer R> ? (...args: A) => Promise<Result<R>> : never
+  }
+}
+
+/** What the preload exposes as `window.parley` (and the harness bridge, in a browser tab). */
+export interface Bridge {
+  api: ResultApi
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void
+}
+
+/** Main-side channel on which a window says which events it wants. */
+export const SUBSCRIBE_CHANNEL = 'events:subscribe'
+
+export type { TlsMode }
