@@ -76,6 +76,8 @@ export interface ContactView {
   show: PresenceShow
   status: string
   blocked: boolean
+  /** XEP-0392 colour of the JID, `#rrggbb`, for the avatar placeholder. */
+  color: string
 }
 
 export interface ContactKey {
@@ -99,6 +101,8 @@ export interface ConversationView {
   account: AccountId
   peer: string
   name: string
+  /** XEP-0392 colour of the peer, `#rrggbb`. */
+  color: string
   unread: number
   /** Epoch ms of the newest message (or of opening the conversation). */
   updatedAt: number

@@ -4,6 +4,7 @@ import type { AccountId } from '../../../shared/model/ids'
 import type { ContactPresence } from '../../../shared/model/presence'
 import type { RosterItem } from '../../../shared/model/roster'
 import type { Core } from '../createCore'
+import { consistentColor } from '../xep/0392-colors'
 
 export interface ContactChanges {
   upsert: ContactView[]
@@ -139,7 +140,8 @@ export class ContactsService extends EventEmitter<{ changes: [ContactChanges]; r
       groups: item.groups,
       show: p?.show ?? 'offline',
       status: p?.status ?? '',
-      blocked: this.blocked.get(account)?.has(item.jid) ?? false
+      blocked: this.blocked.get(account)?.has(item.jid) ?? false,
+      color: consistentColor(item.jid)
     }
   }
 

@@ -4,6 +4,7 @@ import type { AccountId } from '../../../shared/model/ids'
 import type { Core } from '../createCore'
 import { CoreError } from '../errors'
 import type { ContactsService } from './ContactsService'
+import { consistentColor } from '../xep/0392-colors'
 import { parseJid, jidToString, bare } from '../../../shared/jid'
 
 const keyOf = (account: AccountId, peer: string): string => `${account}\u0000${peer}`
@@ -128,7 +129,7 @@ export class ConversationService extends EventEmitter<ConversationEvents> {
     let conv = this.conversations.get(key)
     if (!conv) {
       conv = {
-        view: { account, peer, name: this.contacts.nameOf(account, peer), unread: 0, updatedAt: Date.now(), last: null, typing: false },
+        view: { account, peer, name: this.contacts.nameOf(account, peer), color: consistentColor(peer), unread: 0, updatedAt: Date.now(), last: null, typing: false },
         messages: [],
         ids: new Set(),
         typingTimer: null
