@@ -58,6 +58,7 @@ export const ARGUMENTS = {
     remove: z.tuple([accountId, z.boolean()]),
     trustCertificate: z.tuple([accountId, fingerprint]),
     changePassword: z.tuple([accountId, password]),
+    setPassword: z.tuple([accountId, password, z.boolean()]),
     setPresence: z.tuple([accountId.nullable(), presence])
   },
   contacts: {

@@ -147,6 +147,8 @@ export interface Api {
     remove(id: AccountId, fromServer: boolean): Promise<void>
     trustCertificate(id: AccountId, fingerprint: string): Promise<void>
     changePassword(id: AccountId, password: string): Promise<void>
+    /** Gives Parley the password (e.g. after "wrong password" or when none is stored) and reconnects. */
+    setPassword(id: AccountId, password: string, remember: boolean): Promise<void>
     /** One account, or every enabled account when `id` is null. */
     setPresence(id: AccountId | null, presence: OwnPresence): Promise<void>
   }
@@ -179,7 +181,7 @@ export interface Api {
 export const API_METHODS = {
   app: ['info', 'openExternal', 'openChatWindow'],
   settings: ['get', 'update'],
-  accounts: ['list', 'signIn', 'register', 'setEnabled', 'update', 'remove', 'trustCertificate', 'changePassword', 'setPresence'],
+  accounts: ['list', 'signIn', 'register', 'setEnabled', 'update', 'remove', 'trustCertificate', 'changePassword', 'setPassword', 'setPresence'],
   contacts: ['list', 'requests', 'add', 'update', 'remove', 'approve', 'deny', 'block', 'unblock', 'blocked'],
   chats: ['list', 'open', 'history', 'send', 'markRead', 'setTyping']
 } as const satisfies { [N in keyof Api]: readonly (keyof Api[N])[] }

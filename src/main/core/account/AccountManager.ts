@@ -119,14 +119,25 @@ export class AccountManager {
     if (account.settings.enabled) account.start()
   }
 
-  async setPassword(id: AccountId, password: string): Promise<void> {
-    this.get(id)
-    await this.deps.secrets.setPassword(id, password)
+  /**
+   * The user typed the password (after "wrong password", or because none is stored): keep it for
+   * this run, store it when `remember`, and connect again.
+   */
+  async setPassword(id: AccountId, password: string, remember = true): Promise<void> {
+    const account = this.get(id)
+    this.sessionPasswords.set(id, password)
+    if (remember) await this.deps.secrets.setPassword(id, password)
+    else await this.deps.secrets.deletePassword(id)
+    if (account.settings.enabled) account.start()
   }
+
+  /** Passwords given for this run only ("do not remember"), never written anywhere. */
+  private readonly sessionPasswords = new Map<AccountId, string>()
 
   async changePassword(id: AccountId, password: string): Promise<void> {
     await this.get(id).changePassword(password)
-    await this.deps.secrets.setPassword(id, password)
+    if (this.sessionPasswords.has(id)) this.sessionPasswords.set(id, password)
+    else await this.deps.secrets.setPassword(id, password)
   }
 
   /** Removes the account from Parley (and, with `fromServer`, deletes it on the server first). */
@@ -135,6 +146,7 @@ export class AccountManager {
     if (fromServer) await account.deleteFromServer()
     else await account.stop(true)
     this.accounts.delete(id)
+    this.sessionPasswords.delete(id)
     await this.deps.secrets.deletePassword(id)
     await this.persist()
   }
@@ -167,6 +179,7 @@ export class AccountManager {
 
   private async keep(account: Account, request: SignInRequest): Promise<AccountId> {
     if (request.remember !== false) await this.deps.secrets.setPassword(account.id, request.password)
+    else this.sessionPasswords.set(account.id, request.password)
     await this.persist()
     account.start()
     return account.id
@@ -181,7 +194,7 @@ export class AccountManager {
     const account = new Account(config, {
       emit: this.deps.emit,
       log: this.deps.log,
-      password: () => this.deps.secrets.getPassword(config.id),
+      password: async () => this.sessionPasswords.get(config.id) ?? (await this.deps.secrets.getPassword(config.id)),
       extraCa: this.deps.extraCa,
       version: this.deps.version,
       resolveSrv: this.deps.resolveSrv,

@@ -109,6 +109,7 @@ export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort 
         }),
       trustCertificate: (id, fingerprint) => changing(() => core.accounts.trustCertificate(id, fingerprint)),
       changePassword: (id, password) => core.accounts.changePassword(id, password),
+      setPassword: (id, password, remember) => changing(() => core.accounts.setPassword(id, password, remember)),
       setPresence: (id, presence) => changing(() => (id === null ? core.accounts.setPresenceAll(presence) : account(id).setPresence(presence)))
     },
     contacts: {

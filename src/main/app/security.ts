@@ -1,0 +1,47 @@
+import { app, type Session, type WebContents } from 'electron'
+import { safeExternalUrl } from '../core/api/links'
+
+/** The page's Content-Security-Policy (also in index.html): no remote or inline script, no sockets. */
+export const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'none'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'"
+].join('; ')
+
+const ALLOWED_PERMISSIONS = new Set(['notifications'])
+
+/** Permission requests denied except notifications (Electron security checklist #5). */
+export function hardenSession(session: Session): void {
+  session.setPermissionRequestHandler((_contents, permission, callback) => callback(ALLOWED_PERMISSIONS.has(permission)))
+  session.setPermissionCheckHandler((_contents, permission) => ALLOWED_PERMISSIONS.has(permission))
+  session.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
+  })
+}
+
+/**
+ * Every web contents: no navigation away from Parley, no new windows (a link opens in the system
+ * browser instead, only for allowed schemes), no <webview> (checklist #12–15).
+ */
+export function hardenContents(contents: WebContents, openExternal: (url: string) => void): void {
+  contents.on('will-navigate', (event) => event.preventDefault())
+  contents.on('will-redirect', (event) => event.preventDefault())
+  contents.on('will-attach-webview', (event) => event.preventDefault())
+  contents.setWindowOpenHandler(({ url }) => {
+    const safe = safeExternalUrl(url)
+    if (safe) openExternal(safe)
+    return { action: 'deny' }
+  })
+}
+
+export function hardenApp(openExternal: (url: string) => void): void {
+  app.enableSandbox()
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents, openExternal))
+}
