@@ -99,13 +99,13 @@ describe('messages', () => {
     const { a, b, alice, bob, A, B } = await friends()
     const toBob = nextEvent(b, 'message', (e) => e.message.body === '你好，Bob 🌏')
     const delivered = nextEvent(a, 'messageState', (e) => e.state === 'delivered')
-    const sent = A.chat.send(bob.jid, '你好，Bob 🌏')
+    const sent = a.conversations.send(alice.id, bob.jid, '你好，Bob 🌏')
     const got = await toBob
     expect(got.message).toMatchObject({ peer: alice.jid, direction: 'in', id: sent.id, originId: sent.id, receiptRequested: true })
     expect((await delivered).id).toBe(sent.id)
 
     const toAlice = nextEvent(a, 'message', (e) => e.message.body === '/me waves')
-    const back = B.chat.send(alice.jid, '/me waves')
+    const back = b.conversations.send(bob.id, alice.jid, '/me waves')
     const reply = await toAlice
     expect(reply.message.action).toBe(true)
     expect(reply.message.id).toBe(back.id)
@@ -113,17 +113,17 @@ describe('messages', () => {
   })
 
   it('sends no receipt to a stranger (XEP-0184 §8)', async () => {
-    const { a, b, bob, A } = await pair()
+    const { a, b, alice, bob } = await pair()
     const got = nextEvent(b, 'message', (e) => e.message.body === 'hello stranger')
-    const sent = A.chat.send(bob.jid, 'hello stranger')
+    const sent = a.conversations.send(alice.id, bob.jid, 'hello stranger')
     await got
     await expect(nextEvent(a, 'messageState', (e) => e.id === sent.id && e.state === 'delivered', 1_500)).rejects.toThrow(/no messageState/)
   })
 
   it('attaches an error bounce to the message it belongs to', async () => {
-    const { a, A } = await pair()
+    const { a, alice } = await pair()
     const ghost = `${uniqueUser('ghost')}@${t.domain}`
-    const sent = A.chat.send(`${ghost}/nowhere`, 'anyone?')
+    const sent = a.conversations.send(alice.id, `${ghost}/nowhere`, 'anyone?')
     const failed = await nextEvent(a, 'messageState', (e) => e.id === sent.id && e.state === 'failed')
     expect(failed.error?.code).toBe('stanza-error')
     expect(failed.error?.condition).toBeTruthy()
@@ -145,17 +145,17 @@ describe('blocking (XEP-0191)', () => {
     await listed
     expect(A.blocking.isBlocked(`${bob.jid}/phone`)).toBe(true)
 
-    const bounced = B.chat.send(alice.jid, 'are you there?')
+    const bounced = b.conversations.send(bob.id, alice.jid, 'are you there?')
     const failed = await nextEvent(b, 'messageState', (e) => e.id === bounced.id && e.state === 'failed')
     expect(failed.error?.condition).toBe('service-unavailable')
-    const outgoing = A.chat.send(bob.jid, 'you cannot get this')
+    const outgoing = a.conversations.send(alice.id, bob.jid, 'you cannot get this')
     const refused = await nextEvent(a, 'messageState', (e) => e.id === outgoing.id && e.state === 'failed')
     expect(refused.error?.condition).toBe('not-acceptable')
 
     await A.blocking.unblock([bob.jid])
     expect(A.blocking.blocked()).toEqual([])
     const again = nextEvent(a, 'message', (e) => e.message.body === 'now?')
-    B.chat.send(alice.jid, 'now?')
+    b.conversations.send(bob.id, alice.jid, 'now?')
     await again
   })
 

@@ -79,7 +79,7 @@ describe('register and log in against a real server', () => {
     const bob = await registered(b, t)
     const got = nextEvent(b, 'message', (e) => e.message.body === '你好，世界')
     const delivered = nextEvent(a, 'messageState', (e) => e.state === 'delivered')
-    const sent = a.accounts.get(alice.id).chat.send(bob.jid, '你好，世界')
+    const sent = a.conversations.send(alice.id, bob.jid, '你好，世界')
     const incoming = await got
     expect(incoming.message.peer).toBe(alice.jid)
     expect(incoming.message.id).toBe(sent.id)

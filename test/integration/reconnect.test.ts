@@ -42,7 +42,7 @@ describe.skipIf(target().external)('connection life cycle', () => {
     a.events.on('connectionState', (e) => states.push(e.state.state))
     alice.account.client.entity.socket?.destroy()
     const during = nextEvent(a, 'message', (e) => e.message.body === 'sent while you were away', 20_000)
-    bob.account.chat.send(alice.jid, 'sent while you were away')
+    b.conversations.send(bob.id, alice.jid, 'sent while you were away')
     const up = await resumed
     expect(states[0]).toBe('reconnecting')
     expect((up.state as Extract<ConnectionState, { state: 'online' }>).resumed).toBe(true)
@@ -58,7 +58,7 @@ describe.skipIf(target().external)('connection life cycle', () => {
     await server.stop()
     const r = await reconnecting
     expect(r.state.state === 'reconnecting' && r.state.at).toBeGreaterThan(Date.now() - 1000)
-    const queued = alice.account.chat.send(bob.jid, 'queued while the server was down')
+    const queued = a.conversations.send(alice.id, bob.jid, 'queued while the server was down')
     expect(queued.state).toBe('queued')
     const delivered = nextEvent(b, 'message', (e) => e.message.body === 'queued while the server was down', 40_000)
     await server.restart()

@@ -1,5 +1,7 @@
 import { AccountManager } from './account/AccountManager'
 import { CoreEmitter } from './events'
+import { ContactsService } from './services/ContactsService'
+import { ConversationService } from './services/ConversationService'
 import { silentLogger, type Logger } from './log'
 import type { SrvResolver } from './net/endpoints'
 import type { SecretPort, SettingsPort } from './ports'
@@ -18,6 +20,10 @@ export interface CorePorts {
 export interface Core {
   accounts: AccountManager
   events: CoreEmitter
+  /** The contact list as shown: rosters joined with presence and block lists. */
+  contacts: ContactsService
+  /** Conversations, messages and the outbox. */
+  conversations: ConversationService
 }
 
 /** The Electron-free heart of Parley: everything XMPP, wired to the outside only through ports. */
@@ -33,5 +39,8 @@ export function createCore(ports: CorePorts): Core {
     resolveSrv: ports.resolveSrv,
     ...(ports.lang ? { lang: ports.lang } : {})
   })
-  return { accounts, events }
+  const core = { accounts, events } as Core
+  core.contacts = new ContactsService(core)
+  core.conversations = new ConversationService(core, core.contacts)
+  return core
 }

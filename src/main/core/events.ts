@@ -19,11 +19,27 @@ export interface CoreEvents {
   /** The contact approved, denied or cancelled our subscription, or unsubscribed from us. */
   subscription: { account: AccountId; jid: string; change: 'subscribed' | 'unsubscribed' | 'unsubscribe' | 'request-cancelled' }
   message: { account: AccountId; message: ChatMessage }
+  /** A correction, retraction or reaction to an earlier message (XEP-0308, 0424, 0444). */
+  messageEdit: { account: AccountId; edit: MessageEdit }
+  /** Our other device showed the conversation up to this message (XEP-0333 from ourselves). */
+  displayedElsewhere: { account: AccountId; peer: string; id: string }
   messageState: { account: AccountId; peer: string; id: MessageId; state: DeliveryState; error?: ErrorView }
   blocklist: { account: AccountId; jids: string[] }
   registered: { account: AccountId; jid: string }
   /** A chat state (XEP-0085) from a contact. */
   chatState: { account: AccountId; peer: string; state: 'active' | 'composing' | 'paused' | 'inactive' | 'gone' }
+}
+
+export interface MessageEdit {
+  peer: string
+  /** Bare JID of who sent the edit: only the original author's edits are applied. */
+  sender: string
+  direction: 'in' | 'out'
+  targetId: string
+  /** The edit's own stanza id. */
+  id: string
+  at: number
+  change: { kind: 'correct'; body: string } | { kind: 'retract' } | { kind: 'react'; emojis: string[] }
 }
 
 export type CoreEventName = keyof CoreEvents

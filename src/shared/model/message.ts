@@ -28,6 +28,16 @@ export interface ChatMessage {
   error?: ErrorView
   /** The peer asked for a receipt. */
   receiptRequested?: boolean
-  /** `/me` action (XEP-0245), the body without the prefix kept in `body`. */
+  /** `/me` action (XEP-0245); the body keeps the prefix. */
   action?: boolean
+  /** XEP-0461: the message this one answers (its id, and its author's JID). */
+  replyTo?: { id: string; jid: string }
+  /** XEP-0308: the text was corrected; `body` shows the latest version. */
+  edited?: boolean
+  /** XEP-0424: the sender retracted it; `body` is empty. */
+  retracted?: boolean
+  /** XEP-0444: reactions, summarised. */
+  reactions?: { emoji: string; count: number; mine: boolean }[]
+  /** How it reached us: live, a carbon of another device, or the server archive. */
+  source?: 'live' | 'carbon' | 'archive'
 }

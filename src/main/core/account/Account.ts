@@ -15,6 +15,8 @@ import { randomResource } from '../stream/bind'
 import { DiscoModule } from '../xep/0030-disco'
 import { VersionModule } from '../xep/0092-version'
 import { BlockingModule } from '../xep/0191-blocking'
+import { CarbonsModule } from '../xep/0280-carbons'
+import { MamModule } from '../xep/0313-mam'
 import { PingModule } from '../xep/0199-ping'
 import {
   cancelRegistration,
@@ -77,6 +79,8 @@ export class Account {
   readonly presence: PresenceModule
   readonly chat: ChatModule
   readonly blocking: BlockingModule
+  readonly carbons: CarbonsModule
+  readonly mam: MamModule
   readonly ping: PingModule
   private readonly modules: AccountModule[]
   private readonly log: Logger
@@ -132,13 +136,17 @@ export class Account {
     this.roster = new RosterModule(ctx)
     this.presence = new PresenceModule(ctx, () => [this.disco.caps()])
     this.blocking = new BlockingModule(ctx, this.disco)
+    // Carbons and archive results are unwrapped (and checked) before the chat module sees messages.
+    this.carbons = new CarbonsModule(ctx, this.disco, (inner) => void this.chat.process(inner, { source: 'carbon' }))
+    this.mam = new MamModule(ctx)
     this.chat = new ChatModule(ctx, (peer) => {
       const sub = this.roster.get(peer)?.subscription
       return sub === 'from' || sub === 'both'
     })
     this.ping = new PingModule(ctx)
-    // Order matters for online(): roster before initial presence (RFC 6121 §2.2), queue last.
-    this.modules = [this.disco, this.roster, this.presence, this.blocking, this.ping, new VersionModule(ctx, deps.version), this.chat]
+    // Order matters for online(): roster before initial presence (RFC 6121 §2.2), carbons before
+    // anything is sent from here.
+    this.modules = [this.disco, this.roster, this.carbons, this.presence, this.blocking, this.mam, this.ping, new VersionModule(ctx, deps.version), this.chat]
   }
 
   get id() {

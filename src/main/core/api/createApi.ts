@@ -4,8 +4,8 @@ import type { AccountId } from '../../../shared/model/ids'
 import type { AccountSummary } from '../account/AccountManager'
 import type { Core } from '../createCore'
 import { CoreError } from '../errors'
-import { ContactsService } from '../services/ContactsService'
-import { ConversationService } from '../services/ConversationService'
+import type { ContactsService } from '../services/ContactsService'
+import type { ConversationService } from '../services/ConversationService'
 import { consistentColor } from '../xep/0392-colors'
 import { EventBatcher } from './EventBatcher'
 import { safeExternalUrl } from './links'
@@ -42,8 +42,7 @@ export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort 
   const emitter = new EventEmitter()
   emitter.setMaxListeners(0)
   const batcher = new EventBatcher((event, payload) => emitter.emit(event, payload))
-  const contacts = new ContactsService(core)
-  const conversations = new ConversationService(core, contacts)
+  const { contacts, conversations } = core
 
   const accountViews = (): AccountView[] => core.accounts.list().map(toAccountView(core))
   const accountsChanged = (): void => batcher.replace('accounts', accountViews())

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import type { ChatMessageView, ConversationView, HistoryQuery, MessageStateView } from '../../../shared/ipc/contract'
-import type { AccountId } from '../../../shared/model/ids'
+import { asMessageId, type AccountId } from '../../../shared/model/ids'
 import type { Core } from '../createCore'
 import { CoreError } from '../errors'
 import type { ContactsService } from './ContactsService'
@@ -41,6 +42,9 @@ export class ConversationService extends EventEmitter<ConversationEvents> {
     core.events.on('message', ({ account, message }) => this.add({ ...message, account }))
     core.events.on('messageState', (e) => this.onState(e))
     core.events.on('chatState', ({ account, peer, state }) => this.setTyping(account, peer, state === 'composing'))
+    core.events.on('connectionState', ({ account, state }) => {
+      if (state.state === 'online') void this.flush(account)
+    })
     contacts.on('changes', ({ upsert }) => {
       for (const c of upsert) {
         const conv = this.conversations.get(keyOf(c.account, c.jid))
@@ -71,10 +75,33 @@ export class ConversationService extends EventEmitter<ConversationEvents> {
     return conv.messages.slice(Math.max(0, end - limit), end)
   }
 
+  /** Stores the message as queued and sends it now, or as soon as the account is online. */
   send(account: AccountId, peer: string, body: string): ChatMessageView {
-    const message = { ...this.core.accounts.get(account).chat.send(normalisePeer(peer), body), account }
+    this.core.accounts.get(account)
+    if (body.trim() === '') throw new CoreError('invalid-argument', 'Empty message')
+    const to = normalisePeer(peer)
+    const id = asMessageId(randomUUID())
+    const message: ChatMessageView = { account, id, peer: to, resource: '', direction: 'out', body, at: Date.now(), state: 'queued', originId: id, source: 'live', ...(body.startsWith('/me ') ? { action: true } : {}) }
     this.add(message)
-    return message
+    void this.transmit(message)
+    return { ...message }
+  }
+
+  /** Sends every queued message of an account (after it came online). */
+  private async flush(account: AccountId): Promise<void> {
+    const queued = [...this.conversations.values()]
+      .filter((c) => c.view.account === account)
+      .flatMap((c) => c.messages.filter((m) => m.direction === 'out' && m.state === 'queued'))
+      .sort((a, b) => a.at - b.at)
+    for (const m of queued) if (!(await this.transmit(m))) return
+  }
+
+  private async transmit(m: ChatMessageView): Promise<boolean> {
+    try {
+      return await this.core.accounts.get(m.account).chat.transmit({ id: m.id, to: m.peer, body: m.body })
+    } catch {
+      return false
+    }
   }
 
   markRead(account: AccountId, peer: string): void {
@@ -114,6 +141,8 @@ export class ConversationService extends EventEmitter<ConversationEvents> {
     if (e.error) message.error = e.error
     this.emit('states', [e])
     if (conv.messages[conv.messages.length - 1] === message) this.touch(conv, { last: lastOf(message) })
+    // Stream management could not confirm it: send it again (same id; the peer drops duplicates).
+    if (e.state === 'queued') void this.transmit(message)
   }
 
   private setTyping(account: AccountId, peer: string, typing: boolean): void {

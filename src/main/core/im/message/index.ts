@@ -1,84 +1,106 @@
 import { randomUUID } from 'node:crypto'
-import type { Element } from '../../xml'
 import { bare, jidToString, parseJid } from '../../../../shared/jid'
 import { asMessageId, type MessageId } from '../../../../shared/model/ids'
 import type { ChatMessage, DeliveryState } from '../../../../shared/model/message'
 import type { AccountModule, ModuleContext } from '../../account/module'
 import { CoreError } from '../../errors'
+import type { MessageEdit } from '../../events'
 import { stanzaError } from '../../stream/IqCaller'
 import { BoundedMap } from '../../util/BoundedMap'
+import type { Element } from '../../xml'
 import { NS_CHAT_STATES, parseChatState, type ChatStateName } from '../../xep/0085-chat-states'
 import { NS_RECEIPTS, receiptFor, receivedId, wantsReceipt } from '../../xep/0184-receipts'
 import { delayedAt } from '../../xep/0203-delay'
-import { parseOriginId } from '../../xep/0359-unique-ids'
-import { chatMessage, chatStateMessage } from './build'
+import { NS_CORRECTION, replacedId } from '../../xep/0308-correction'
+import { displayedId, displayedMarker, isMarkable, NS_MARKERS } from '../../xep/0333-chat-markers'
+import { parseOriginId, parseStanzaId } from '../../xep/0359-unique-ids'
+import { NS_RETRACT, retractedId, retraction } from '../../xep/0424-retraction'
+import { stripFallback } from '../../xep/0428-fallback'
+import { NS_REACTIONS, parseReactions, reactionsMessage } from '../../xep/0444-reactions'
+import { NS_REPLY, parseReply } from '../../xep/0461-replies'
+import { chatMessage, chatStateMessage, type ChatOptions } from './build'
 import { bodyOf, isAction, messageType } from './parse'
 
 const RECENT = 10_000
-const MAX_OUTBOX = 10_000
 
-interface Outgoing {
-  message: ChatMessage
-  stanza: Element
+/** What the history service hands over for sending (it keeps the outbox). */
+export interface OutgoingChat extends ChatOptions {
+  id: MessageId
+  /** Full or bare JID. */
+  to: string
+  body: string
+}
+
+/** How a message reached us, and what the archive knows about it. */
+export interface Arrival {
+  source: 'live' | 'carbon' | 'archive'
+  /** Archive time (MAM) in epoch ms. */
+  at?: number
+  archiveId?: string
+  archive?: string
 }
 
 /**
- * One-to-one chat (RFC 6121 §5): sending with a stable id (XEP-0359 origin-id), a queue while
- * offline, delivery receipts both ways (XEP-0184), chat states (XEP-0085), error bounces matched to
- * the message they belong to, and de-duplication of what arrives twice (a resend after a lost ack).
- *
- * The queue here lives in memory; the persistent outbox (history issue) takes it over.
+ * One-to-one chat (RFC 6121 §5) as a protocol module: sends what the history service gives it with
+ * a stable id (XEP-0359 origin-id), and turns every message that arrives — live, as a carbon of our
+ * other devices (XEP-0280), or from the archive (XEP-0313) — into typed events: messages, their
+ * delivery (receipts XEP-0184, markers XEP-0333, bounces, stream-management acks), chat states
+ * (XEP-0085), and edits (corrections XEP-0308, retractions XEP-0424, reactions XEP-0444, with
+ * replies XEP-0461 and `/me` XEP-0245 on the message itself).
  */
 export class ChatModule implements AccountModule {
-  readonly features = [NS_RECEIPTS, NS_CHAT_STATES]
-  /** Not yet handed to a live stream (offline, or stream management said it failed). */
-  private readonly queue = new Map<MessageId, Outgoing>()
-  /** Sent by us recently: id → peer bare JID, to match receipts and bounces to the right message. */
-  private readonly sent = new BoundedMap<string, string>(RECENT)
-  /** Received recently: `peer|id` keys, to drop duplicates. */
+  readonly features = [NS_RECEIPTS, NS_CHAT_STATES, NS_MARKERS, NS_CORRECTION, NS_RETRACT, NS_REACTIONS, NS_REPLY]
+  /** Received recently (`peer|id`): a cheap first filter; the store's unique keys are the real one. */
   private readonly seen = new BoundedMap<string, true>(RECENT)
 
   constructor(
     private readonly ctx: ModuleContext,
-    /** XEP-0184 §8: receipts only to contacts who may see our presence anyway. */
-    private readonly mayReceipt: (bareJid: string) => boolean
+    /** XEP-0184 §8 / XEP-0333 §7: receipts and markers only to contacts who may see our presence. */
+    private readonly mayAcknowledge: (bareJid: string) => boolean
   ) {
     ctx.client.use(({ stanza }, next) => {
       if (stanza.name !== 'message') return next()
-      if (this.onMessage(stanza)) return undefined
-      return next()
+      return this.process(stanza, { source: 'live' }) ? undefined : next()
     })
-    ctx.client.sm.on('ack', (stanza) => stanza && this.onAcked(stanza))
-    ctx.client.sm.on('fail', (stanza) => stanza && this.onFailed(stanza))
+    ctx.client.sm.on('ack', (stanza) => stanza && this.onStreamAck(stanza, 'acked'))
+    ctx.client.sm.on('fail', (stanza) => stanza && this.onStreamAck(stanza, 'queued'))
   }
 
-  async online(): Promise<void> {
-    await this.flush()
-  }
-
-  /** Sends a chat message now, or queues it until the account is online. */
-  send(peer: string, body: string, id: MessageId = asMessageId(randomUUID())): ChatMessage {
-    const to = parseJid(peer)
-    if (!to) throw new CoreError('invalid-argument', `Not a valid address: ${peer}`)
-    if (body.trim() === '') throw new CoreError('invalid-argument', 'Empty message')
-    if (this.queue.size >= MAX_OUTBOX) throw new CoreError('internal', 'Too many unsent messages')
-    const peerBare = jidToString(bare(to))
-    const message: ChatMessage = {
-      id,
-      peer: peerBare,
-      resource: to.resource ? jidToString(to) : '',
-      direction: 'out',
-      body,
-      at: Date.now(),
-      state: 'queued',
-      originId: id,
-      ...(isAction(body) ? { action: true } : {})
+  /**
+   * Hands a message to the stream. Resolves true once it is written (or queued by stream
+   * management, which then resends or fails it), false when offline: the caller keeps it queued.
+   */
+  async transmit(out: OutgoingChat): Promise<boolean> {
+    const to = parseJid(out.to)
+    if (!to) throw new CoreError('invalid-argument', `Not a valid address: ${out.to}`)
+    if (!this.ctx.isOnline()) return false
+    const stanza = chatMessage(jidToString(to), out.id, out.body, out)
+    try {
+      await this.ctx.client.send(stanza)
+    } catch (err) {
+      if (!this.ctx.client.sm.isQueued(stanza)) {
+        this.ctx.log.debug('send deferred', { id: out.id, err: String(err) })
+        return false
+      }
     }
-    const outgoing = { message, stanza: chatMessage(jidToString(to), id, body) }
-    this.sent.set(id, peerBare)
-    this.queue.set(id, outgoing)
-    if (this.ctx.isOnline()) void this.transmit(outgoing)
-    return { ...message }
+    this.state(jidToString(bare(to)), out.id, 'sent')
+    return true
+  }
+
+  /** XEP-0424: asks the peer's clients to hide our message `targetId`. */
+  async retract(peer: string, targetId: string, fallbackText: string): Promise<MessageId> {
+    return this.sendEdit((id) => retraction(peer, id, targetId, fallbackText))
+  }
+
+  /** XEP-0444: our complete set of reactions to `targetId` (empty removes them). */
+  async react(peer: string, targetId: string, emojis: readonly string[]): Promise<MessageId> {
+    return this.sendEdit((id) => reactionsMessage(peer, id, targetId, emojis))
+  }
+
+  /** XEP-0333: the user has seen the conversation up to message `id`. */
+  async displayed(peer: string, id: string): Promise<void> {
+    if (!this.ctx.isOnline() || !this.mayAcknowledge(peer)) return
+    await this.ctx.client.send(displayedMarker(peer, id)).catch(() => undefined)
   }
 
   /** XEP-0085: tell the peer we are typing, paused, and so on. Dropped silently when offline. */
@@ -87,119 +109,131 @@ export class ChatModule implements AccountModule {
     await this.ctx.client.send(chatStateMessage(peer, state)).catch(() => undefined)
   }
 
-  queued(): ChatMessage[] {
-    return [...this.queue.values()].map((o) => ({ ...o.message }))
+  private async sendEdit(build: (id: string) => Element): Promise<MessageId> {
+    if (!this.ctx.isOnline()) throw new CoreError('not-connected', 'The account is not connected')
+    const id = asMessageId(randomUUID())
+    await this.ctx.client.send(build(id))
+    return id
   }
 
-  private async flush(): Promise<void> {
-    for (const outgoing of [...this.queue.values()]) {
-      if (!this.ctx.isOnline()) return
-      await this.transmit(outgoing)
-    }
-  }
-
-  private async transmit(outgoing: Outgoing): Promise<void> {
-    const { message } = outgoing
-    try {
-      await this.ctx.client.send(outgoing.stanza)
-    } catch (err) {
-      // Stream management took it before the connection broke: it resends or fails it, not us.
-      if (!this.ctx.client.sm.isQueued(outgoing.stanza)) {
-        // The stream went away under us: the message stays queued for the next session.
-        this.ctx.log.debug('send deferred', { id: message.id, err: String(err) })
-        return
-      }
-    }
-    this.queue.delete(message.id)
-    this.setState(message, 'sent')
-  }
-
-  private setState(message: ChatMessage, state: DeliveryState, error?: CoreError): void {
-    message.state = state
-    this.ctx.emit('messageState', {
-      account: this.ctx.account,
-      peer: message.peer,
-      id: message.id,
-      state,
-      ...(error ? { error: error.toView() } : {})
-    })
-  }
-
-  private onAcked(stanza: Element): void {
-    const id = stanza.name === 'message' ? String(stanza.attrs.id ?? '') : ''
-    const peer = this.sent.get(id)
-    if (!peer) return
-    this.ctx.emit('messageState', { account: this.ctx.account, peer, id: asMessageId(id), state: 'acked' })
-  }
-
-  /** Stream management could not confirm it: send again with the same id (the peer de-duplicates). */
-  private onFailed(stanza: Element): void {
-    const id = stanza.name === 'message' ? String(stanza.attrs.id ?? '') : ''
-    const peer = this.sent.get(id)
-    if (!peer || this.queue.has(asMessageId(id))) return
-    const body = stanza.getChildText('body') ?? ''
-    const message: ChatMessage = { id: asMessageId(id), peer, resource: '', direction: 'out', body, at: Date.now(), state: 'queued', originId: id }
-    this.queue.set(message.id, { message, stanza })
-    this.setState(message, 'queued')
-  }
-
-  /** Handles a message stanza; false leaves it to other modules (group chat, carbons, archive). */
-  private onMessage(stanza: Element): boolean {
+  /**
+   * Handles one message, whatever way it came. Returns false when it is not a one-to-one message
+   * (group chat, headline, or nothing we know), leaving it to other modules.
+   */
+  process(stanza: Element, arrival: Arrival): boolean {
     const type = messageType(stanza)
     if (type === 'groupchat' || type === 'headline') return false
-    const from = parseJid(String(stanza.attrs.from ?? ''))
-    if (!from) return false
-    const peer = jidToString(bare(from))
-    if (type === 'error') return this.onBounce(stanza, peer)
-    const acked = receivedId(stanza)
-    if (acked !== null && this.sent.get(acked) === peer) {
-      this.ctx.emit('messageState', { account: this.ctx.account, peer, id: asMessageId(acked), state: 'delivered' })
+    const from = parseJid(String(stanza.attrs.from ?? (arrival.source === 'live' ? this.ctx.domain() : '')))
+    const to = parseJid(String(stanza.attrs.to ?? this.ctx.ownBareJid()))
+    if (!from || !to) return true
+    const own = this.ctx.ownBareJid()
+    const outgoing = jidToString(bare(from)) === own && arrival.source !== 'live'
+    const peerJid = outgoing ? to : from
+    const peer = jidToString(bare(peerJid))
+    if (type === 'error') {
+      if (arrival.source === 'live') this.onBounce(stanza, peer)
+      return true
     }
+    const direction = outgoing ? 'out' : 'in'
+    const id = typeof stanza.attrs.id === 'string' ? stanza.attrs.id : ''
+    const at = arrival.at ?? delayedAt(stanza, (by) => by === this.ctx.domain()) ?? Date.now()
+    this.onAcknowledgements(stanza, peer, direction)
+    const chatState = parseChatState(stanza)
+    if (chatState && direction === 'in' && arrival.source === 'live') this.ctx.emit('chatState', { account: this.ctx.account, peer, state: chatState })
+    if (this.onEdit(stanza, { peer, sender: outgoing ? own : peer, direction, id, at })) return true
     const body = bodyOf(stanza)
-    const state = parseChatState(stanza)
-    if (state && body === null) this.ctx.emit('chatState', { account: this.ctx.account, peer, state })
-    if (body === null) return acked !== null || state !== null
-    this.onChat(stanza, peer, jidToString(from), body)
-    if (state) this.ctx.emit('chatState', { account: this.ctx.account, peer, state })
+    if (body === null) return true
+    const message = this.toMessage(stanza, body, { peer, direction, id, at, full: jidToString(peerJid), arrival })
+    if (!message) return true
+    this.ctx.emit('message', { account: this.ctx.account, message })
+    if (arrival.source === 'live' && wantsReceipt(stanza) && id !== '' && this.mayAcknowledge(peer)) {
+      this.ctx.client.send(receiptFor(jidToString(from), id)).catch(() => undefined)
+    }
     return true
   }
 
-  private onChat(stanza: Element, peer: string, fullFrom: string, body: string): void {
-    const stanzaId = typeof stanza.attrs.id === 'string' ? stanza.attrs.id : ''
+  private toMessage(
+    stanza: Element,
+    rawBody: string,
+    m: { peer: string; direction: 'in' | 'out'; id: string; at: number; full: string; arrival: Arrival }
+  ): ChatMessage | null {
     const origin = parseOriginId(stanza)
-    const id = origin ?? stanzaId
-    if (id !== '') {
-      const key = `${peer}|${id}`
-      if (this.seen.has(key)) return
+    const key = `${m.direction}|${m.peer}|${origin ?? m.id}`
+    if ((origin ?? m.id) !== '' && m.arrival.source === 'live') {
+      if (this.seen.has(key)) return null
       this.seen.set(key, true)
     }
-    // Only our own server's delay stamp (offline storage) is believed: anyone else could backdate.
-    const domain = this.ctx.domain()
-    const at = delayedAt(stanza, (by) => by === domain) ?? Date.now()
-    const message: ChatMessage = {
-      id: asMessageId(id || randomUUID()),
-      peer,
-      resource: fullFrom,
-      direction: 'in',
+    const reply = parseReply(stanza)
+    const body = reply ? (stripFallback(stanza, rawBody, NS_REPLY) ?? rawBody) : rawBody
+    const stanzaId = m.arrival.archiveId ?? parseStanzaId(stanza, this.ctx.ownBareJid())
+    return {
+      id: asMessageId(origin ?? (m.id || randomUUID())),
+      peer: m.peer,
+      resource: m.full,
+      direction: m.direction,
       body,
-      at,
-      state: 'received',
+      at: m.at,
+      state: m.direction === 'in' ? 'received' : 'acked',
+      source: m.arrival.source,
       ...(origin ? { originId: origin } : {}),
+      ...(stanzaId ? { stanzaId } : {}),
       ...(wantsReceipt(stanza) ? { receiptRequested: true } : {}),
-      ...(isAction(body) ? { action: true } : {})
-    }
-    this.ctx.emit('message', { account: this.ctx.account, message })
-    if (message.receiptRequested && stanzaId !== '' && this.mayReceipt(peer)) {
-      this.ctx.client.send(receiptFor(fullFrom, stanzaId)).catch(() => undefined)
+      ...(isAction(body) ? { action: true } : {}),
+      ...(reply ? { replyTo: { id: reply.id, jid: reply.to ? jidOrEmpty(reply.to) : m.peer } } : {}),
+      ...(isMarkable(stanza) ? {} : {})
     }
   }
 
-  private onBounce(stanza: Element, peer: string): boolean {
-    const id = String(stanza.attrs.id ?? '')
-    if (this.sent.get(id) !== peer) return true
-    const err = stanzaError(stanza)
-    this.queue.delete(asMessageId(id))
-    this.ctx.emit('messageState', { account: this.ctx.account, peer, id: asMessageId(id), state: 'failed', error: err.toView() })
-    return true
+  /** Receipts and displayed markers: about our messages when they come in, about theirs from our other devices. */
+  private onAcknowledgements(stanza: Element, peer: string, direction: 'in' | 'out'): void {
+    const received = receivedId(stanza)
+    if (received !== null && direction === 'in') this.state(peer, received, 'delivered')
+    const shown = displayedId(stanza)
+    if (shown === null) return
+    if (direction === 'in') this.state(peer, shown, 'read')
+    else this.ctx.emit('displayedElsewhere', { account: this.ctx.account, peer, id: shown })
   }
+
+  private onEdit(stanza: Element, base: Omit<MessageEdit, 'targetId' | 'change'>): boolean {
+    const reactions = parseReactions(stanza)
+    if (reactions) {
+      this.ctx.emit('messageEdit', { account: this.ctx.account, edit: { ...base, targetId: reactions.targetId, change: { kind: 'react', emojis: reactions.emojis } } })
+      return true
+    }
+    const retracted = retractedId(stanza)
+    if (retracted) {
+      this.ctx.emit('messageEdit', { account: this.ctx.account, edit: { ...base, targetId: retracted, change: { kind: 'retract' } } })
+      return true
+    }
+    const replaced = replacedId(stanza)
+    const body = bodyOf(stanza)
+    if (replaced && body !== null) {
+      this.ctx.emit('messageEdit', { account: this.ctx.account, edit: { ...base, targetId: replaced, change: { kind: 'correct', body } } })
+      return true
+    }
+    return false
+  }
+
+  private onStreamAck(stanza: Element, state: DeliveryState): void {
+    if (stanza.name !== 'message' || stanza.getChild('body') === undefined) return
+    const id = String(stanza.attrs.id ?? '')
+    const to = parseJid(String(stanza.attrs.to ?? ''))
+    if (id === '' || !to) return
+    this.state(jidToString(bare(to)), id, state)
+  }
+
+  private onBounce(stanza: Element, peer: string): void {
+    const id = String(stanza.attrs.id ?? '')
+    if (id === '') return
+    this.state(peer, id, 'failed', stanzaError(stanza))
+  }
+
+  private state(peer: string, id: string, state: DeliveryState, error?: CoreError): void {
+    this.ctx.emit('messageState', { account: this.ctx.account, peer, id: asMessageId(id), state, ...(error ? { error: error.toView() } : {}) })
+  }
+}
+
+function jidOrEmpty(s: string): string {
+  const j = parseJid(s)
+  return j ? jidToString(j) : ''
 }

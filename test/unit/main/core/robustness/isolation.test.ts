@@ -55,7 +55,7 @@ it(
     await log.wait(victim.id, 'reconnecting', mark)
 
     // While the victim is down, the healthy account still sends.
-    core.accounts.get(healthy.id).chat.send('carol@fake.test', 'still here')
+    core.conversations.send(healthy.id, 'carol@fake.test', 'still here')
     const message = await healthy.session.next((xml) => xml.startsWith('<message'), 'the message')
     expect(message).toContain('to="carol@fake.test"')
     expect(message).toContain('<body>still here</body>')
