@@ -96,7 +96,7 @@ describe('roster and presence', () => {
 
 describe('messages', () => {
   it('goes both ways with delivery receipts', async () => {
-    const { a, b, alice, bob, A, B } = await friends()
+    const { a, b, alice, bob } = await friends()
     const toBob = nextEvent(b, 'message', (e) => e.message.body === '你好，Bob 🌏')
     const delivered = nextEvent(a, 'messageState', (e) => e.state === 'delivered')
     const sent = a.conversations.send(alice.id, bob.jid, '你好，Bob 🌏')
@@ -139,7 +139,7 @@ describe('messages', () => {
 
 describe('blocking (XEP-0191)', () => {
   it('blocks, stops delivery both ways, and unblocks', async () => {
-    const { a, b, alice, bob, A, B } = await friends()
+    const { a, b, alice, bob, A } = await friends()
     const listed = nextEvent(a, 'blocklist', (e) => e.jids.includes(bob.jid))
     await A.blocking.block([bob.jid])
     await listed
