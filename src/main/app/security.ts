@@ -17,10 +17,16 @@ export const CSP = [
 
 const ALLOWED_PERMISSIONS = new Set(['notifications'])
 
-/** Permission requests denied except notifications (Electron security checklist #5). */
-export function hardenSession(session: Session): void {
-  session.setPermissionRequestHandler((_contents, permission, callback) => callback(ALLOWED_PERMISSIONS.has(permission)))
-  session.setPermissionCheckHandler((_contents, permission) => ALLOWED_PERMISSIONS.has(permission))
+/**
+ * Permission requests denied except notifications, and those only for Parley's own page (Electron
+ * security checklist #5); no device (USB, HID, serial) or screen capture access at all.
+ */
+export function hardenSession(session: Session, isOurUrl: (url: string) => boolean = () => true): void {
+  const allowed = (permission: string, url: string): boolean => ALLOWED_PERMISSIONS.has(permission) && isOurUrl(url)
+  session.setPermissionRequestHandler((contents, permission, callback, details) => callback(allowed(permission, details.requestingUrl || contents?.getURL() || '')))
+  session.setPermissionCheckHandler((contents, permission, requestingOrigin) => allowed(permission, contents?.getURL() || requestingOrigin))
+  session.setDevicePermissionHandler(() => false)
+  session.setDisplayMediaRequestHandler((_request, callback) => callback({}))
   session.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
   })
@@ -32,6 +38,7 @@ export function hardenSession(session: Session): void {
  */
 export function hardenContents(contents: WebContents, openExternal: (url: string) => void): void {
   contents.on('will-navigate', (event) => event.preventDefault())
+  contents.on('will-frame-navigate', (event) => event.preventDefault())
   contents.on('will-redirect', (event) => event.preventDefault())
   contents.on('will-attach-webview', (event) => event.preventDefault())
   contents.setWindowOpenHandler(({ url }) => {

@@ -50,6 +50,12 @@ export class Windows {
     return win
   }
 
+  /** The popped-out window of a conversation, if open. */
+  chatWindow(account: AccountId, peer: string): BrowserWindow | null {
+    const win = this.chats.get(`${account}\u0000${peer}`)
+    return win && !win.isDestroyed() ? win : null
+  }
+
   openChat(account: AccountId, peer: string): BrowserWindow {
     const key = `${account}\u0000${peer}`
     const existing = this.chats.get(key)

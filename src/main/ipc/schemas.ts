@@ -36,6 +36,16 @@ const history = z
     limit: z.number().int().min(1).max(500).optional()
   })
   .strict()
+const desktopPatch = z
+  .object({
+    closeToTray: z.boolean().optional(),
+    startAtLogin: z.boolean().optional(),
+    startHidden: z.boolean().optional(),
+    notifications: z.boolean().optional(),
+    notificationText: z.boolean().optional()
+  })
+  .strict()
+const chatKey = z.object({ account: accountId, peer: jid }).strict()
 /** A message body: up to 64 KiB of text (XMPP servers cap stanzas around 256 KiB). */
 const body = z.string().min(1).max(65_536)
 
@@ -80,5 +90,14 @@ export const ARGUMENTS = {
     send: z.tuple([accountId, jid, body]),
     markRead: z.tuple([accountId, jid]),
     setTyping: z.tuple([accountId, jid, z.enum(['active', 'composing', 'paused'])])
+  },
+  desktop: {
+    get: z.tuple([]),
+    update: z.tuple([desktopPatch]),
+    muteChat: z.tuple([accountId, jid, z.boolean()]),
+    setFocusedChat: z.tuple([chatKey.nullable()]),
+    secretProtection: z.tuple([]),
+    allowWeakSecrets: z.tuple([z.boolean()]),
+    takeUri: z.tuple([])
   }
 } satisfies Schemas

@@ -126,6 +126,66 @@ export interface MessageStateView {
   error?: ErrorView
 }
 
+/** A conversation: the account it belongs to and the peer's bare JID. */
+export interface ChatKey {
+  account: AccountId
+  peer: string
+}
+
+/** Preferences of the installed desktop app (tray, notifications, start-up). */
+export interface DesktopSettings {
+  /** Closing the main window keeps Parley running in the tray (ignored on macOS, where the Dock does this). */
+  closeToTray: boolean
+  /** Start Parley when the user logs in. */
+  startAtLogin: boolean
+  /** When started at login, stay in the tray instead of opening the window. */
+  startHidden: boolean
+  /** Native notifications at all (the global mute; the tray menu toggles it too). */
+  notifications: boolean
+  /** Show the message text in notifications; off shows only who wrote (privacy). */
+  notificationText: boolean
+  /** Conversations whose messages never notify. */
+  mutedChats: ChatKey[]
+}
+
+export type DesktopSettingsPatch = Partial<Omit<DesktopSettings, 'mutedChats'>>
+
+/**
+ * How well stored passwords are protected. `os`: the system keyring (Keychain, DPAPI, libsecret,
+ * KWallet). `weak`: Linux without a keyring (`basic_text`), encryption with a publicly known key;
+ * passwords are stored only if the user allowed it (`weakAllowed`). `none`: no encryption at all,
+ * nothing is ever stored and the password is asked at every start.
+ */
+export type SecretProtection = 'os' | 'weak' | 'none'
+
+export interface SecretProtectionView {
+  level: SecretProtection
+  /** The user's choice for `weak`: store passwords anyway (true) or ask at each start (false). */
+  weakAllowed: boolean
+  /** True when passwords are written to disk right now (`os`, or `weak` with permission). */
+  storing: boolean
+}
+
+/** Why an xmpp: link was not acted on. */
+export type UriRefusal =
+  | 'not-xmpp' // not an xmpp: URI at all
+  | 'too-long' // longer than Parley accepts
+  | 'malformed' // broken syntax or percent-encoding, control characters
+  | 'authority' // xmpp://account/… naming the account to use: not supported
+  | 'invalid-address' // the address is not a valid user JID (or hides characters)
+  | 'unsupported-action' // a query action other than message, roster, subscribe (e.g. ?remove)
+  | 'invalid-parameter' // an unknown, repeated, oversized or hidden-character parameter
+
+/**
+ * What an xmpp: link (RFC 5122) asks for. Nothing happens until the user confirms in the window:
+ * the addresses are canonical bare JIDs, texts are plain text to prefill, never sent as they are.
+ */
+export type UriAction =
+  | { kind: 'open-chat'; jid: string }
+  | { kind: 'add-contact'; jid: string; name: string; group: string }
+  | { kind: 'compose'; jid: string; body: string }
+  | { kind: 'refused'; reason: UriRefusal }
+
 export interface Api {
   app: {
     info(): Promise<AppInfo>
@@ -175,6 +235,19 @@ export interface Api {
     markRead(account: AccountId, peer: string): Promise<void>
     setTyping(account: AccountId, peer: string, state: 'active' | 'composing' | 'paused'): Promise<void>
   }
+  /** The installed app's own settings and integration (the harness answers with in-memory stand-ins). */
+  desktop: {
+    get(): Promise<DesktopSettings>
+    update(patch: DesktopSettingsPatch): Promise<DesktopSettings>
+    muteChat(account: AccountId, peer: string, muted: boolean): Promise<DesktopSettings>
+    /** The conversation the main window shows (null: none), so that it does not notify while seen. */
+    setFocusedChat(chat: ChatKey | null): Promise<void>
+    secretProtection(): Promise<SecretProtectionView>
+    /** The user's answer to "no keyring: store passwords with weak protection?". */
+    allowWeakSecrets(allow: boolean): Promise<SecretProtectionView>
+    /** The xmpp: link Parley was started with and that no window has taken yet, once. */
+    takeUri(): Promise<UriAction | null>
+  }
 }
 
 /** Every method the renderer may call, by namespace. The preload and main both derive from this. */
@@ -183,7 +256,8 @@ export const API_METHODS = {
   settings: ['get', 'update'],
   accounts: ['list', 'signIn', 'register', 'setEnabled', 'update', 'remove', 'trustCertificate', 'changePassword', 'setPassword', 'setPresence'],
   contacts: ['list', 'requests', 'add', 'update', 'remove', 'approve', 'deny', 'block', 'unblock', 'blocked'],
-  chats: ['list', 'open', 'history', 'send', 'markRead', 'setTyping']
+  chats: ['list', 'open', 'history', 'send', 'markRead', 'setTyping'],
+  desktop: ['get', 'update', 'muteChat', 'setFocusedChat', 'secretProtection', 'allowWeakSecrets', 'takeUri']
 } as const satisfies { [N in keyof Api]: readonly (keyof Api[N])[] }
 
 /**
@@ -202,6 +276,10 @@ export interface Events {
   notices: Notice[]
   /** Main asks the window to show a conversation (e.g. the user clicked a notification). */
   focusChat: { account: AccountId; peer: string }
+  /** The desktop settings changed (also from the tray menu). */
+  'desktop.settings': DesktopSettings
+  /** An xmpp: link was opened while Parley runs: ask the user before doing anything. */
+  'desktop.uri': UriAction
 }
 
 export type Notice =
@@ -217,7 +295,9 @@ export const EVENT_NAMES = [
   'messageStates',
   'settings',
   'notices',
-  'focusChat'
+  'focusChat',
+  'desktop.settings',
+  'desktop.uri'
 ] as const satisfies readonly (keyof Events)[]
 
 export type Namespace = keyof Api

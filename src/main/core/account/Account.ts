@@ -144,9 +144,7 @@ export class Account {
       return sub === 'from' || sub === 'both'
     })
     this.ping = new PingModule(ctx)
-    // Order matters for online(): roster before initial presence (RFC 6121 §2.2), carbons before
-    // anything is sent from here.
-    this.modules = [this.disco, this.roster, this.carbons, this.presence, this.blocking, this.mam, this.ping, new VersionModule(ctx, deps.version), this.chat]
+    this.modules = [this.disco, this.roster, this.presence, this.carbons, this.blocking, this.mam, this.ping, new VersionModule(ctx, deps.version), this.chat]
   }
 
   get id() {
@@ -341,14 +339,19 @@ export class Account {
     this.log.info(resumed ? 'session resumed' : 'online', { jid })
     this.clearStable()
     this.stableTimer = setTimeout(() => this.backoff.reset(), STABLE_AFTER_MS)
-    for (const m of this.modules) {
+    // The roster before initial presence (RFC 6121 §2.2), in that order; every other feature then
+    // comes up on its own, so one slow or failing query (a server that never answers disco) delays
+    // nothing else and cannot tear the session down.
+    const ordered: AccountModule[] = [this.roster, this.presence]
+    const up = async (m: AccountModule): Promise<void> => {
       try {
         await m.online?.(resumed)
       } catch (err) {
-        // One feature failing (e.g. a slow roster) must not tear the session down.
         this.log.warn('module failed to come online', { err: String(err) })
       }
     }
+    for (const m of ordered) await up(m)
+    await Promise.all(this.modules.filter((m) => !ordered.includes(m)).map(up))
   }
 
   private onDisconnect(): void {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import type { AccountView, Api, AppInfo, EventName, Events, UiSettings } from '../../../shared/ipc/contract'
+import type { AccountView, Api, AppInfo, DesktopSettings, EventName, Events, UiSettings } from '../../../shared/ipc/contract'
 import type { AccountId } from '../../../shared/model/ids'
 import type { AccountSummary } from '../account/AccountManager'
 import type { Core } from '../createCore'
@@ -23,6 +23,16 @@ export interface UiSettingsPort {
   set(settings: UiSettings): void
 }
 
+export type DesktopEventName = Extract<EventName, `desktop.${string}`>
+export type DesktopEmit = <E extends DesktopEventName>(event: E, payload: Events[E]) => void
+
+/** The `desktop` namespace: only the Electron shell has it; elsewhere an in-memory stand-in answers. */
+export interface DesktopPort {
+  api: Api['desktop']
+  /** Hands the shell the function that pushes its `desktop.*` events to the windows. */
+  connect(emit: DesktopEmit): void
+}
+
 export interface ApiService {
   api: Api
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void
@@ -38,9 +48,11 @@ export interface ApiService {
  * argument validation) and the browser harness both serve this same object, so the renderer is
  * driven by identical code in the app and in end-to-end tests.
  */
-export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort }): ApiService {
+export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort; desktop?: DesktopPort }): ApiService {
   const emitter = new EventEmitter()
   emitter.setMaxListeners(0)
+  const desktop = ports.desktop ?? memoryDesktop()
+  desktop.connect((event, payload) => emitter.emit(event, payload))
   const batcher = new EventBatcher((event, payload) => emitter.emit(event, payload))
   const { contacts, conversations } = core
 
@@ -149,7 +161,8 @@ export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort 
       setTyping: async (id, peer, state) => {
         if (ports.ui.get().sendTyping) await account(id).chat.sendChatState(peer, state)
       }
-    }
+    },
+    desktop: desktop.api
   }
 
   return {
@@ -179,4 +192,32 @@ function toAccountView(core: Core) {
     state: s.state,
     presence: core.accounts.get(s.config.id).presence.ownPresence()
   })
+}
+
+/** The harness (a browser tab) has no tray, notifications or keyring: settings live for the run. */
+function memoryDesktop(): DesktopPort {
+  let settings: DesktopSettings = { closeToTray: false, startAtLogin: false, startHidden: false, notifications: false, notificationText: true, mutedChats: [] }
+  let emit: DesktopEmit = () => undefined
+  const changed = (next: DesktopSettings): DesktopSettings => {
+    settings = next
+    emit('desktop.settings', structuredClone(next))
+    return structuredClone(next)
+  }
+  // Passwords in the harness are kept in memory for the run, which is what `os` means to the UI.
+  const protection = { level: 'os', weakAllowed: false, storing: true } as const
+  return {
+    connect: (fn) => (emit = fn),
+    api: {
+      get: async () => structuredClone(settings),
+      update: async (patch) => changed({ ...settings, ...patch }),
+      muteChat: async (account, peer, muted) => {
+        const others = settings.mutedChats.filter((c) => c.account !== account || c.peer !== peer)
+        return changed({ ...settings, mutedChats: muted ? [...others, { account, peer }] : others })
+      },
+      setFocusedChat: async () => undefined,
+      secretProtection: async () => ({ ...protection }),
+      allowWeakSecrets: async () => ({ ...protection }),
+      takeUri: async () => null
+    }
+  }
 }
