@@ -1,0 +1,126 @@
+import { statSync, writeFileSync } from 'node:fs'
+import { DatabaseSync } from 'node:sqlite'
+import { afterEach, describe, expect, it } from 'vitest'
+import { CoreError } from '../../../../../src/main/core/errors'
+import { MessageStore } from '../../../../../src/main/core/store/MessageStore'
+import { MIGRATIONS, SCHEMA_VERSION, migrate, userVersion, type Migration } from '../../../../../src/main/core/store/migrations'
+import { ACCOUNT, PEER, incoming, tempDir } from './helpers'
+
+const cleanups: (() => void)[] = []
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!()
+})
+function temp() {
+  const t = tempDir()
+  cleanups.push(t.cleanup)
+  return t
+}
+
+const tables = (db: DatabaseSync): string[] =>
+  db
+    .prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all()
+    .map((r) => String(r['name']))
+
+describe('migrations', () => {
+  it('are numbered 1..n', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1))
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length)
+  })
+
+  it('create the schema in an empty database and record the version', () => {
+    const db = new DatabaseSync(':memory:')
+    expect(migrate(db)).toEqual({ from: 0, to: SCHEMA_VERSION })
+    expect(userVersion(db)).toBe(SCHEMA_VERSION)
+    expect(tables(db)).toEqual(
+      expect.arrayContaining(['messages', 'conversations', 'accounts', 'archives', 'archive_state', 'reaction_sets', 'message_fts', 'messages_conv_seq'])
+    )
+    db.close()
+  })
+
+  it('do nothing on a database that is up to date (re-open is idempotent)', () => {
+    const { path } = temp()
+    const store = MessageStore.open(path)
+    store.insert([incoming({ body: 'kept' })])
+    store.close()
+    const db = new DatabaseSync(path)
+    const before = tables(db)
+    expect(migrate(db)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION })
+    expect(tables(db)).toEqual(before)
+    db.close()
+    const again = MessageStore.open(path)
+    expect(again.page(ACCOUNT, PEER).map((m) => m.body)).toEqual(['kept'])
+    again.close()
+  })
+
+  it('refuse a database written by a newer schema, without touching it', () => {
+    const { path } = temp()
+    MessageStore.open(path).close()
+    const raw = new DatabaseSync(path)
+    raw.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`)
+    raw.close()
+    let error: unknown
+    try {
+      MessageStore.open(path)
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(CoreError)
+    expect(error).toMatchObject({ code: 'internal', condition: 'storage-newer-schema' })
+    expect((error as CoreError).detail).toMatch(/newer version of Parley/)
+    const check = new DatabaseSync(path)
+    expect(userVersion(check)).toBe(SCHEMA_VERSION + 1)
+    check.close()
+  })
+
+  it('run each step in a transaction: a failing step leaves the previous version intact', () => {
+    const db = new DatabaseSync(':memory:')
+    const steps: Migration[] = [
+      { version: 1, name: 'one', up: (d) => d.exec('CREATE TABLE one (x)') },
+      {
+        version: 2,
+        name: 'two',
+        up: (d) => {
+          d.exec('CREATE TABLE two (x)')
+          d.exec('INSERT INTO nowhere VALUES (1)')
+        }
+      }
+    ]
+    expect(() => migrate(db, steps)).toThrow(/migration 2 \(two\)/)
+    expect(userVersion(db)).toBe(1)
+    expect(tables(db)).toEqual(['one'])
+    expect(db.isTransaction).toBe(false)
+    db.close()
+  })
+
+  it('refuse a list with a gap in its numbers', () => {
+    const db = new DatabaseSync(':memory:')
+    expect(() => migrate(db, [{ version: 2, name: 'gap', up: () => {} }])).toThrow(/expected 1/)
+    db.close()
+  })
+})
+
+describe('MessageStore.open', () => {
+  it('uses WAL, NORMAL sync, foreign keys and a busy timeout; the file is private', () => {
+    const { path } = temp()
+    const store = MessageStore.open(path)
+    store.close()
+    const db = new DatabaseSync(path)
+    expect(db.prepare('PRAGMA journal_mode').get()?.['journal_mode']).toBe('wal')
+    db.close()
+    if (process.platform !== 'win32') expect(statSync(path).mode & 0o777).toBe(0o600)
+    // Per-connection settings, read back through the store's own connection.
+    const again = MessageStore.open(path) as unknown as { db: DatabaseSync; close(): void }
+    const pragma = (name: string) => Object.values(again.db.prepare(`PRAGMA ${name}`).get() ?? {})[0]
+    expect(pragma('synchronous')).toBe(1) // NORMAL
+    expect(pragma('foreign_keys')).toBe(1)
+    expect(pragma('busy_timeout')).toBe(5000)
+    again.close()
+  })
+
+  it('reports a file that is not a database as a storage error', () => {
+    const { path } = temp()
+    writeFileSync(path, 'this is not a database, just text that is long enough to look like a header')
+    expect(() => MessageStore.open(path)).toThrow(expect.objectContaining({ code: 'internal', condition: 'storage-corrupt' }))
+  })
+})
