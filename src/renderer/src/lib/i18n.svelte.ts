@@ -1,0 +1,111 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- the Maps are private caches of compiled formats, not state. */
+/**
+ * Translations (English and Simplified Chinese) with ICU messages, and locale-aware dates.
+ * `t()` and the date helpers read `locale`, so templates that use them update when it changes.
+ */
+import { getContext, setContext } from 'svelte'
+import { IntlMessageFormat } from 'intl-messageformat'
+import type { Language } from '../../../shared/ipc/contract'
+import { en, type MessageKey } from '../i18n/en'
+import { zhCN } from '../i18n/zh-CN'
+
+export type { MessageKey }
+export type Locale = 'en' | 'zh-CN'
+export type MessageValues = Record<string, string | number>
+
+export const CATALOGS: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zhCN }
+
+/** The UI language: the setting, or for 'system' the first system locale we have (Chinese or English). */
+export function resolveLocale(setting: Language, systemLocales: readonly string[]): Locale {
+  if (setting !== 'system') return setting
+  for (const tag of systemLocales) {
+    const lower = tag.toLowerCase()
+    if (lower.startsWith('zh')) return 'zh-CN'
+    if (lower.startsWith('en')) return 'en'
+  }
+  return 'en'
+}
+
+const DAY_MS = 86_400_000
+
+function startOfDay(ms: number): number {
+  const d = new Date(ms)
+  d.setHours(0, 0, 0, 0)
+  return d.getTime()
+}
+
+export class I18n {
+  locale = $state<Locale>('en')
+  /** Locale used for dates and numbers: a system locale of the same language (en-GB keeps 24 h), else the language. */
+  formatLocale = $state<string>('en')
+  #messages = new Map<string, IntlMessageFormat>()
+  #dates = new Map<string, Intl.DateTimeFormat>()
+
+  setLocale(locale: Locale, systemLocales: readonly string[] = []): void {
+    const prefix = locale === 'zh-CN' ? 'zh' : 'en'
+    const match = systemLocales.find((l) => l.toLowerCase().startsWith(prefix) && Intl.DateTimeFormat.supportedLocalesOf([l]).length > 0)
+    this.locale = locale
+    this.formatLocale = match ?? locale
+  }
+
+  t = (key: MessageKey, values?: MessageValues): string => {
+    const locale = this.locale
+    const source = CATALOGS[locale][key] ?? en[key]
+    if (values === undefined && !source.includes('{') && !source.includes("'")) return source
+    const cacheKey = `${locale}\u0000${key}`
+    let format = this.#messages.get(cacheKey)
+    if (!format) {
+      format = new IntlMessageFormat(source, locale, undefined, { ignoreTag: true })
+      this.#messages.set(cacheKey, format)
+    }
+    return String(format.format(values))
+  }
+
+  #date(options: Intl.DateTimeFormatOptions, id: string): Intl.DateTimeFormat {
+    const locale = this.formatLocale
+    const key = `${locale}\u0000${id}`
+    let f = this.#dates.get(key)
+    if (!f) {
+      f = new Intl.DateTimeFormat(locale, options)
+      this.#dates.set(key, f)
+    }
+    return f
+  }
+
+  /** 14:05 */
+  time = (at: number): string => this.#date({ timeStyle: 'short' }, 'time').format(at)
+
+  /** Full date and time (certificate validity, tooltips). */
+  dateTime = (at: number): string => this.#date({ dateStyle: 'medium', timeStyle: 'short' }, 'dateTime').format(at)
+
+  /** Conversation list: the time today, the weekday within the last week, the date otherwise. */
+  stamp = (at: number, now: number = Date.now()): string => {
+    const today = startOfDay(now)
+    if (at >= today) return this.time(at)
+    if (at >= today - 6 * DAY_MS) return this.#date({ weekday: 'short' }, 'weekday').format(at)
+    const sameYear = new Date(at).getFullYear() === new Date(now).getFullYear()
+    return sameYear
+      ? this.#date({ month: 'short', day: 'numeric' }, 'monthDay').format(at)
+      : this.#date({ year: 'numeric', month: 'short', day: 'numeric' }, 'date').format(at)
+  }
+
+  /** Day separators in a chat: Today, Yesterday, the weekday within a week, the full date otherwise. */
+  day = (at: number, now: number = Date.now()): string => {
+    const today = startOfDay(now)
+    if (at >= today) return this.t('time.today')
+    if (at >= today - DAY_MS) return this.t('time.yesterday')
+    if (at >= today - 6 * DAY_MS) return this.#date({ weekday: 'long' }, 'weekdayLong').format(at)
+    return this.#date({ dateStyle: 'long' }, 'dateLong').format(at)
+  }
+}
+
+const KEY = Symbol('i18n')
+export const I18N_KEY = KEY
+export const setI18nContext = (i18n: I18n): I18n => setContext(KEY, i18n)
+export function getI18nContext(): I18n {
+  const i18n = getContext<I18n | undefined>(KEY)
+  if (!i18n) throw new Error('I18n not found: render inside the App (or pass it in the test context)')
+  return i18n
+}
+
+export { startOfDay }

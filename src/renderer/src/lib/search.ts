@@ -1,0 +1,18 @@
+/**
+ * Folding for filter-as-you-type: compatibility decomposition (full-width letters, ligatures),
+ * combining marks dropped (é → e, ü → u), lower case. CJK text passes through unchanged, so
+ * typing 张 finds 张三. Both the haystack and the query go through the same function.
+ */
+export function fold(s: string): string {
+  return s.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase()
+}
+
+/** True when every whitespace-separated word of the (folded) query occurs in the (folded) haystack. */
+export function matchesAll(haystack: string, words: readonly string[]): boolean {
+  for (const w of words) if (!haystack.includes(w)) return false
+  return true
+}
+
+export function queryWords(query: string): string[] {
+  return fold(query).split(/\s+/u).filter((w) => w !== '')
+}

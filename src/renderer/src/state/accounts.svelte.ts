@@ -1,0 +1,78 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- derived values are rebuilt whole on each change; nothing is mutated in place. */
+import { getContext, setContext } from 'svelte'
+import type { AccountView, RegisterRequest, SignInRequest } from '../../../shared/ipc/contract'
+import type { AccountId } from '../../../shared/model/ids'
+import type { OwnPresence, PresenceShow } from '../../../shared/model/presence'
+import { api, on } from '../lib/api'
+
+/** The user's accounts with their live connection state; the `accounts` event replaces the list. */
+export class AccountsState {
+  list = $state.raw<AccountView[]>([])
+  loaded = $state(false)
+  byId = $derived(new Map(this.list.map((a) => [a.id, a])))
+  /** More than one account: rows then carry an account colour marker. */
+  several = $derived(this.list.length > 1)
+  /** The status all enabled accounts share, or null when they differ (or none is enabled). */
+  commonShow = $derived.by((): PresenceShow | null => {
+    const shows = new Set(this.list.filter((a) => a.enabled).map((a) => a.presence.show))
+    return shows.size === 1 ? ([...shows][0] ?? null) : null
+  })
+
+  async load(): Promise<void> {
+    this.list = await api.accounts.list()
+    this.loaded = true
+  }
+
+  subscribe(): () => void {
+    return on('accounts', (list) => {
+      this.list = list
+      this.loaded = true
+    })
+  }
+
+  get(id: AccountId): AccountView | undefined {
+    return this.byId.get(id)
+  }
+
+  async signIn(request: SignInRequest): Promise<AccountId> {
+    const id = await api.accounts.signIn(request)
+    await this.load()
+    return id
+  }
+
+  async register(request: RegisterRequest): Promise<AccountId> {
+    const id = await api.accounts.register(request)
+    await this.load()
+    return id
+  }
+
+  setEnabled(id: AccountId, enabled: boolean): Promise<void> {
+    return api.accounts.setEnabled(id, enabled)
+  }
+
+  setPresence(id: AccountId | null, presence: OwnPresence): Promise<void> {
+    return api.accounts.setPresence(id, { show: presence.show, status: presence.status, priority: presence.priority })
+  }
+
+  async remove(id: AccountId, fromServer: boolean): Promise<void> {
+    await api.accounts.remove(id, fromServer)
+    this.list = this.list.filter((a) => a.id !== id)
+  }
+
+  trustCertificate(id: AccountId, fingerprint: string): Promise<void> {
+    return api.accounts.trustCertificate(id, fingerprint)
+  }
+
+  changePassword(id: AccountId, password: string): Promise<void> {
+    return api.accounts.changePassword(id, password)
+  }
+}
+
+const KEY = Symbol('accounts')
+export const ACCOUNTS_KEY = KEY
+export const setAccountsContext = (s: AccountsState): AccountsState => setContext(KEY, s)
+export function getAccountsContext(): AccountsState {
+  const s = getContext<AccountsState | undefined>(KEY)
+  if (!s) throw new Error('AccountsState not found: render inside the App')
+  return s
+}

@@ -1,0 +1,112 @@
+import { fireEvent, render, screen } from '@testing-library/svelte'
+import { flushSync } from 'svelte'
+import { describe, expect, test } from 'vitest'
+import App from '../../../src/renderer/src/App.svelte'
+import { en } from '../../../src/renderer/src/i18n/en'
+import { zhCN } from '../../../src/renderer/src/i18n/zh-CN'
+import { ERROR_CODES, ERROR_KEYS } from '../../../src/renderer/src/lib/errors'
+import { CATALOGS, I18n, resolveLocale } from '../../../src/renderer/src/lib/i18n.svelte'
+import { createAppState } from '../../../src/renderer/src/state/app.svelte'
+import { installResizeObserver, settle } from './dom'
+import { TEST_INFO, account, installFakeBridge, ok } from './fakeBridge'
+
+describe('catalogues', () => {
+  test('English and Simplified Chinese have exactly the same keys, none empty', () => {
+    expect(Object.keys(zhCN).sort()).toEqual(Object.keys(en).sort())
+    for (const catalog of Object.values(CATALOGS)) for (const [key, value] of Object.entries(catalog)) expect(value.trim(), key).not.toBe('')
+  })
+
+  test('every error code has a sentence in both languages, and Chinese is not left in English', () => {
+    expect(ERROR_CODES.length).toBeGreaterThanOrEqual(27)
+    for (const code of ERROR_CODES) {
+      const key = ERROR_KEYS[code]
+      expect(en[key], code).toBeTruthy()
+      expect(zhCN[key], code).toMatch(/\p{sc=Han}/u)
+      expect(zhCN[key]).not.toBe(en[key])
+    }
+    expect(en['error.tls-untrusted']).toBe("The server's certificate is not trusted.")
+    expect(zhCN['error.tls-untrusted']).toBe('不信任此服务器的证书。')
+  })
+
+  test('every message compiles and formats in both languages', () => {
+    const i18n = new I18n()
+    for (const locale of ['en', 'zh-CN'] as const) {
+      i18n.setLocale(locale)
+      for (const key of Object.keys(en) as (keyof typeof en)[]) {
+        const out = i18n.t(key, { count: 2, name: 'N', jid: 'j', account: 'a', server: 's', date: 'd', names: 'n', seconds: 3, reason: 'r', version: 'v' })
+        expect(out, `${locale} ${key}`).not.toMatch(/[{}]/)
+      }
+    }
+  })
+})
+
+describe('I18n', () => {
+  test('ICU plurals', () => {
+    const i18n = new I18n()
+    expect(i18n.t('connection.reconnecting', { seconds: 1 })).toBe('Reconnecting in 1 second')
+    expect(i18n.t('connection.reconnecting', { seconds: 5 })).toBe('Reconnecting in 5 seconds')
+    expect(i18n.t('chats.unread', { count: 1 })).toBe('1 unread message')
+    i18n.setLocale('zh-CN')
+    expect(i18n.t('connection.reconnecting', { seconds: 5 })).toBe('5 秒后重新连接')
+  })
+
+  test('the language: the setting, else the first Chinese or English system locale', () => {
+    expect(resolveLocale('en', ['zh-CN'])).toBe('en')
+    expect(resolveLocale('zh-CN', ['en-US'])).toBe('zh-CN')
+    expect(resolveLocale('system', ['zh-TW', 'en-US'])).toBe('zh-CN')
+    expect(resolveLocale('system', ['de-DE', 'zh-Hans-CN'])).toBe('zh-CN')
+    expect(resolveLocale('system', ['en-GB', 'zh-CN'])).toBe('en')
+    expect(resolveLocale('system', ['fr-FR'])).toBe('en')
+  })
+
+  test('dates: the time today, the weekday this week, the date before', () => {
+    const i18n = new I18n()
+    i18n.setLocale('en', ['en-GB'])
+    const now = new Date(2026, 2, 12, 15, 0).getTime() // a Thursday
+    expect(i18n.stamp(new Date(2026, 2, 12, 9, 5).getTime(), now)).toBe('09:05')
+    expect(i18n.stamp(new Date(2026, 2, 9, 9, 5).getTime(), now)).toBe('Mon')
+    expect(i18n.stamp(new Date(2026, 1, 2, 9, 5).getTime(), now)).toBe('2 Feb')
+    expect(i18n.stamp(new Date(2024, 1, 2, 9, 5).getTime(), now)).toBe('2 Feb 2024')
+    expect(i18n.day(new Date(2026, 2, 11, 23, 0).getTime(), now)).toBe('Yesterday')
+    i18n.setLocale('zh-CN', ['zh-CN'])
+    expect(i18n.day(new Date(2026, 2, 12, 1, 0).getTime(), now)).toBe('今天')
+    expect(i18n.stamp(new Date(2026, 2, 9, 9, 5).getTime(), now)).toBe('周一')
+  })
+})
+
+describe('switching the language', () => {
+  test('choosing 简体中文 in Settings shows Chinese, saves the setting and sets <html lang>', async () => {
+    installResizeObserver()
+    const bridge = installFakeBridge()
+    bridge.api.accounts.list.mockResolvedValue(ok([account()]))
+    bridge.api.app.info.mockResolvedValue(ok({ ...TEST_INFO, systemLocales: ['en-US'] }))
+    render(App, { props: { app: createAppState('') } })
+    await settle()
+    expect(screen.getByRole('tab', { name: /Chats/ })).toBeTruthy()
+    expect(document.documentElement.lang).toBe('en')
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Settings' }))
+    await fireEvent.change(screen.getByLabelText('Language'), { target: { value: 'zh-CN' } })
+    await settle()
+    expect(bridge.api.settings.update).toHaveBeenCalledWith({ language: 'zh-CN' })
+    expect(screen.getByRole('tab', { name: /聊天/ })).toBeTruthy()
+    expect(screen.getByRole('tab', { name: /联系人/ })).toBeTruthy()
+    expect(screen.getByRole('heading', { name: '设置' })).toBeTruthy()
+    expect(document.documentElement.lang).toBe('zh-CN')
+
+    // And back, through the settings event another window would cause.
+    bridge.emit('settings', { language: 'en', theme: 'dark', sendTyping: true })
+    flushSync()
+    expect(screen.getByRole('tab', { name: /Chats/ })).toBeTruthy()
+    expect(document.documentElement.dataset.theme).toBe('dark')
+  })
+
+  test('"system" follows the first Chinese system locale', async () => {
+    installResizeObserver()
+    const bridge = installFakeBridge()
+    bridge.api.app.info.mockResolvedValue(ok({ ...TEST_INFO, systemLocales: ['zh-CN', 'en-US'] }))
+    render(App, { props: { app: createAppState('') } })
+    await settle()
+    expect(screen.getByRole('heading', { name: '欢迎使用 Parley' })).toBeTruthy()
+  })
+})
