@@ -1,7 +1,8 @@
 import { AccountManager } from './account/AccountManager'
 import { CoreEmitter } from './events'
 import { ContactsService } from './services/ContactsService'
-import { ConversationService } from './services/ConversationService'
+import { HistoryService } from './services/HistoryService'
+import { MessageStore } from './store/MessageStore'
 import { silentLogger, type Logger } from './log'
 import type { SrvResolver } from './net/endpoints'
 import type { SecretPort, SettingsPort } from './ports'
@@ -15,6 +16,8 @@ export interface CorePorts {
   extraCa?: readonly string[]
   resolveSrv?: SrvResolver
   lang?: string
+  /** The history database; an in-memory one when absent (tests, the harness). */
+  store?: MessageStore
 }
 
 export interface Core {
@@ -22,8 +25,9 @@ export interface Core {
   events: CoreEmitter
   /** The contact list as shown: rosters joined with presence and block lists. */
   contacts: ContactsService
-  /** Conversations, messages and the outbox. */
-  conversations: ConversationService
+  /** Conversations, messages, the outbox and search, over the history store. */
+  conversations: HistoryService
+  store: MessageStore
 }
 
 /** The Electron-free heart of Parley: everything XMPP, wired to the outside only through ports. */
@@ -39,8 +43,9 @@ export function createCore(ports: CorePorts): Core {
     resolveSrv: ports.resolveSrv,
     ...(ports.lang ? { lang: ports.lang } : {})
   })
-  const core = { accounts, events } as Core
+  const store = ports.store ?? MessageStore.open(':memory:')
+  const core = { accounts, events, store } as Core
   core.contacts = new ContactsService(core)
-  core.conversations = new ConversationService(core, core.contacts)
+  core.conversations = new HistoryService(core, core.contacts, store)
   return core
 }

@@ -9,6 +9,8 @@ import type { RosterItem, SubscriptionRequest } from '../../shared/model/roster'
 /** Everything the core reports, per account. Payloads are plain data (they cross IPC as they are). */
 export interface CoreEvents {
   connectionState: { account: AccountId; state: ConnectionState }
+  /** The session is fully up: roster fetched and initial presence sent (or resumed). */
+  sessionReady: { account: AccountId; resumed: boolean }
   /** The whole roster, after a fetch (or from the version cache). */
   roster: { account: AccountId; items: RosterItem[] }
   /** One roster push applied: the item as it is now, or removed. */
@@ -26,6 +28,8 @@ export interface CoreEvents {
   messageState: { account: AccountId; peer: string; id: MessageId; state: DeliveryState; error?: ErrorView }
   blocklist: { account: AccountId; jids: string[] }
   registered: { account: AccountId; jid: string }
+  /** Writing history failed (disk full, read-only, corrupt): shown to the user, nothing marked stored. */
+  storageError: { error: ErrorView }
   /** A chat state (XEP-0085) from a contact. */
   chatState: { account: AccountId; peer: string; state: 'active' | 'composing' | 'paused' | 'inactive' | 'gone' }
 }

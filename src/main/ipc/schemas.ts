@@ -28,12 +28,27 @@ const settingsPatch = z
   })
   .strict()
 const accountPatch = z.object({ server: server.nullable().optional(), resource: z.string().max(1023).nullable().optional() }).strict()
+const cursor = z.object({ at: z.number().finite(), id: z.string().max(256), rowId: z.number().int().positive().optional() }).strict()
 const history = z
   .object({
     account: accountId,
     peer: jid,
-    before: z.object({ at: z.number().finite(), id: z.string().max(256) }).strict().optional(),
+    before: cursor.optional(),
+    after: cursor.optional(),
+    around: z.number().int().positive().optional(),
     limit: z.number().int().min(1).max(500).optional()
+  })
+  .strict()
+const messageId = z.string().min(1).max(256)
+const search = z
+  .object({
+    text: z.string().min(1).max(256),
+    account: accountId.optional(),
+    peer: jid.optional(),
+    since: z.number().finite().optional(),
+    until: z.number().finite().optional(),
+    limit: z.number().int().min(1).max(200).optional(),
+    before: z.number().int().optional()
   })
   .strict()
 const desktopPatch = z
@@ -87,7 +102,12 @@ export const ARGUMENTS = {
     list: z.tuple([]),
     open: z.tuple([accountId, jid]),
     history: z.tuple([history]),
-    send: z.tuple([accountId, jid, body]),
+    send: z.tuple([accountId, jid, body, messageId.nullable()]),
+    correct: z.tuple([accountId, jid, messageId, body]),
+    retract: z.tuple([accountId, jid, messageId]),
+    react: z.tuple([accountId, jid, messageId, z.array(z.string().min(1).max(32)).max(32)]),
+    retry: z.tuple([accountId, jid, messageId]),
+    search: z.tuple([search]),
     markRead: z.tuple([accountId, jid]),
     setTyping: z.tuple([accountId, jid, z.enum(['active', 'composing', 'paused'])])
   },

@@ -95,6 +95,36 @@ export interface SubscriptionRequestView {
 
 export interface ChatMessageView extends ChatMessage {
   account: AccountId
+  /** The store's row: a stable cursor for paging and jumping to a message. */
+  rowId?: number
+  /** The message replied to, resolved from history when we have it. */
+  replyTo?: { id: string; jid: string; body?: string; from?: string; rowId?: number; retracted?: boolean }
+}
+
+export interface SearchQueryView {
+  text: string
+  account?: AccountId | undefined
+  peer?: string | undefined
+  /** Epoch ms bounds (server time), inclusive. */
+  since?: number | undefined
+  until?: number | undefined
+  limit?: number | undefined
+  /** The `cursor` of the last hit of the previous page. */
+  before?: number | undefined
+}
+
+export interface SearchHitView {
+  rowId: number
+  cursor: number
+  account: AccountId
+  peer: string
+  /** Name of the conversation (contact name or JID). */
+  name: string
+  direction: 'in' | 'out'
+  id: string
+  at: number
+  /** A short excerpt around the first match, with the matches' [start, end) in it. */
+  snippet: { text: string; ranges: [number, number][] }
 }
 
 export interface ConversationView {
@@ -114,7 +144,11 @@ export interface HistoryQuery {
   account: AccountId
   peer: string
   /** Messages strictly older than this one (for scrolling up); newest page when absent. */
-  before?: { at: number; id: string } | undefined
+  before?: { at: number; id: string; rowId?: number | undefined } | undefined
+  /** Messages strictly newer than this one (scrolling down after jumping to a search hit). */
+  after?: { at: number; id: string; rowId?: number | undefined } | undefined
+  /** The page around this row (jump to a message); `before`/`after` are then ignored. */
+  around?: number | undefined
   limit?: number | undefined
 }
 
@@ -230,8 +264,20 @@ export interface Api {
     list(): Promise<ConversationView[]>
     /** Starts (or shows) a conversation, e.g. from the contact list. */
     open(account: AccountId, peer: string): Promise<ConversationView>
+    /** A page of history, oldest first; older pages come from the server archive when needed. */
     history(query: HistoryQuery): Promise<ChatMessageView[]>
-    send(account: AccountId, peer: string, body: string): Promise<ChatMessageView>
+    /** Stored first (queued), then sent; `replyTo` is the id of the message answered (XEP-0461). */
+    send(account: AccountId, peer: string, body: string, replyTo: string | null): Promise<ChatMessageView>
+    /** Corrects our last message (XEP-0308). */
+    correct(account: AccountId, peer: string, id: string, body: string): Promise<void>
+    /** Retracts our message for everyone (XEP-0424). */
+    retract(account: AccountId, peer: string, id: string): Promise<void>
+    /** Our complete set of reactions to a message (XEP-0444); empty removes them. */
+    react(account: AccountId, peer: string, id: string, emojis: string[]): Promise<void>
+    /** Sends a failed message again, with the same id. */
+    retry(account: AccountId, peer: string, id: string): Promise<void>
+    /** Search across all accounts and chats, newest first. */
+    search(query: SearchQueryView): Promise<SearchHitView[]>
     markRead(account: AccountId, peer: string): Promise<void>
     setTyping(account: AccountId, peer: string, state: 'active' | 'composing' | 'paused'): Promise<void>
   }
@@ -256,7 +302,7 @@ export const API_METHODS = {
   settings: ['get', 'update'],
   accounts: ['list', 'signIn', 'register', 'setEnabled', 'update', 'remove', 'trustCertificate', 'changePassword', 'setPassword', 'setPresence'],
   contacts: ['list', 'requests', 'add', 'update', 'remove', 'approve', 'deny', 'block', 'unblock', 'blocked'],
-  chats: ['list', 'open', 'history', 'send', 'markRead', 'setTyping'],
+  chats: ['list', 'open', 'history', 'send', 'correct', 'retract', 'react', 'retry', 'search', 'markRead', 'setTyping'],
   desktop: ['get', 'update', 'muteChat', 'setFocusedChat', 'secretProtection', 'allowWeakSecrets', 'takeUri']
 } as const satisfies { [N in keyof Api]: readonly (keyof Api[N])[] }
 
@@ -271,6 +317,8 @@ export interface Events {
   conversations: ConversationView[]
   messages: ChatMessageView[]
   messageStates: MessageStateView[]
+  /** Messages that changed after they were shown: corrected, retracted, reacted to. */
+  messageUpdates: ChatMessageView[]
   settings: UiSettings
   /** Things to tell the user that are not part of a list: a contact approved us, and so on. */
   notices: Notice[]
@@ -285,6 +333,7 @@ export interface Events {
 export type Notice =
   | { kind: 'subscribed' | 'unsubscribed' | 'unsubscribe' | 'request-cancelled'; account: AccountId; jid: string }
   | { kind: 'registered'; account: AccountId; jid: string }
+  | { kind: 'storage-error'; error: ErrorView }
 
 export const EVENT_NAMES = [
   'accounts',
@@ -293,6 +342,7 @@ export const EVENT_NAMES = [
   'conversations',
   'messages',
   'messageStates',
+  'messageUpdates',
   'settings',
   'notices',
   'focusChat',

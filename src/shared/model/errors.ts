@@ -34,6 +34,9 @@ export type ErrorCode =
   | 'stanza-error' // an IQ/message came back with an error; `condition` says which
   | 'not-connected' // the account is offline
   | 'invalid-argument'
+  // local storage
+  | 'storage-full' // the disk (or the history's quota) is full: nothing new was stored
+  | 'storage-failed' // the history could not be written (read-only, corrupt, locked)
   | 'internal'
 
 /** What a certificate looked like when we refused it: enough for a trust-on-first-use dialog. */

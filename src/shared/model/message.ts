@@ -21,13 +21,16 @@ export interface ChatMessage {
   /** Server time (XEP-0203 delay) when present, else the time we got or sent it; epoch ms. */
   at: number
   state: DeliveryState
-  /** XEP-0359 stanza-id assigned by our server's archive, when trusted. */
+  /** XEP-0359 stanza-id assigned by an archive we trust (`stanzaIdBy`: our account or the room). */
   stanzaId?: string
+  stanzaIdBy?: string
   originId?: string
   /** The bounce, for `failed`. */
   error?: ErrorView
   /** The peer asked for a receipt. */
   receiptRequested?: boolean
+  /** The sender asked for chat markers (XEP-0333). */
+  markable?: boolean
   /** `/me` action (XEP-0245); the body keeps the prefix. */
   action?: boolean
   /** XEP-0461: the message this one answers (its id, and its author's JID). */

@@ -28,7 +28,7 @@ describe('lib/api', () => {
 
   test('a bridge that throws (e.g. an uncloneable argument) becomes an internal ApiError', async () => {
     bridge.api.chats.send.mockRejectedValueOnce(new Error('An object could not be cloned'))
-    await expect(api.chats.send(A1, 'x@y.z', 'hi')).rejects.toMatchObject({ code: 'internal', detail: 'An object could not be cloned' })
+    await expect(api.chats.send(A1, 'x@y.z', 'hi', null)).rejects.toMatchObject({ code: 'internal', detail: 'An object could not be cloned' })
   })
 
   test('reads window.parley at call time and forwards events with an unsubscribe', async () => {

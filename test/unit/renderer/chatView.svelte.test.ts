@@ -55,7 +55,7 @@ describe('Chat view', () => {
     const event = keydown(composer, { key: 'Enter' })
     await settle()
     expect(event.defaultPrevented).toBe(true)
-    expect(bridge.api.chats.send).toHaveBeenCalledWith(A1, PEER, 'Hello there')
+    expect(bridge.api.chats.send).toHaveBeenCalledWith(A1, PEER, 'Hello there', null)
     expect(composer.value).toBe('')
     const bodies = [...document.querySelectorAll('[data-testid=message-body]')].map((b) => b.textContent)
     expect(bodies).toEqual(['Hello there'])
@@ -70,7 +70,7 @@ describe('Chat view', () => {
     expect(bridge.api.chats.send).not.toHaveBeenCalled()
     keydown(composer, { key: 'Enter' })
     await settle()
-    expect(bridge.api.chats.send).toHaveBeenCalledWith(A1, PEER, 'line one\nline two')
+    expect(bridge.api.chats.send).toHaveBeenCalledWith(A1, PEER, 'line one\nline two', null)
   })
 
   test('Enter while an input method is composing (Chinese pinyin) does not send; empty text is not sent', async () => {

@@ -17,6 +17,7 @@ import { VersionModule } from '../xep/0092-version'
 import { BlockingModule } from '../xep/0191-blocking'
 import { CarbonsModule } from '../xep/0280-carbons'
 import { MamModule } from '../xep/0313-mam'
+import { NS_SID } from '../xep/0359-unique-ids'
 import { PingModule } from '../xep/0199-ping'
 import {
   cancelRegistration,
@@ -139,10 +140,14 @@ export class Account {
     // Carbons and archive results are unwrapped (and checked) before the chat module sees messages.
     this.carbons = new CarbonsModule(ctx, this.disco, (inner) => void this.chat.process(inner, { source: 'carbon' }))
     this.mam = new MamModule(ctx)
-    this.chat = new ChatModule(ctx, (peer) => {
-      const sub = this.roster.get(peer)?.subscription
-      return sub === 'from' || sub === 'both'
-    })
+    this.chat = new ChatModule(
+      ctx,
+      (peer) => {
+        const sub = this.roster.get(peer)?.subscription
+        return sub === 'from' || sub === 'both'
+      },
+      () => this.disco.accountSupports(NS_SID)
+    )
     this.ping = new PingModule(ctx)
     this.modules = [this.disco, this.roster, this.presence, this.carbons, this.blocking, this.mam, this.ping, new VersionModule(ctx, deps.version), this.chat]
   }
@@ -351,6 +356,7 @@ export class Account {
       }
     }
     for (const m of ordered) await up(m)
+    if (this.state.state === 'online') this.deps.emit('sessionReady', { account: this.config.id, resumed })
     await Promise.all(this.modules.filter((m) => !ordered.includes(m)).map(up))
   }
 

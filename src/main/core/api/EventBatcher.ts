@@ -14,6 +14,7 @@ export class EventBatcher {
   private conversations = new Map<string, Events['conversations'][number]>()
   private messages: Events['messages'] = []
   private states = new Map<string, Events['messageStates'][number]>()
+  private updates = new Map<string, Events['messageUpdates'][number]>()
   private notices: Events['notices'] = []
   private latest = new Map<'accounts' | 'requests' | 'settings', unknown>()
   private timer: NodeJS.Timeout | null = null
@@ -38,6 +39,11 @@ export class EventBatcher {
 
   statesChanged(list: Events['messageStates']): void {
     for (const s of list) this.states.set(`${s.account}\u0000${s.id}`, s)
+    this.schedule()
+  }
+
+  messagesUpdated(list: Events['messageUpdates']): void {
+    for (const m of list) this.updates.set(`${m.account}\u0000${m.peer}\u0000${m.id}`, m)
     this.schedule()
   }
 
@@ -78,6 +84,11 @@ export class EventBatcher {
       const list = [...this.states.values()]
       this.states.clear()
       this.deliver('messageStates', list)
+    }
+    if (this.updates.size > 0) {
+      const list = [...this.updates.values()]
+      this.updates.clear()
+      this.deliver('messageUpdates', list)
     }
     if (this.notices.length > 0) {
       const list = this.notices

@@ -5,7 +5,7 @@ import type { AccountSummary } from '../account/AccountManager'
 import type { Core } from '../createCore'
 import { CoreError } from '../errors'
 import type { ContactsService } from '../services/ContactsService'
-import type { ConversationService } from '../services/ConversationService'
+import type { HistoryService } from '../services/HistoryService'
 import { consistentColor } from '../xep/0392-colors'
 import { EventBatcher } from './EventBatcher'
 import { safeExternalUrl } from './links'
@@ -39,7 +39,7 @@ export interface ApiService {
   /** Asks the window to show a conversation (notification click, xmpp: URI). */
   focusChat(account: AccountId, peer: string): void
   contacts: ContactsService
-  conversations: ConversationService
+  conversations: HistoryService
   dispose(): void
 }
 
@@ -67,6 +67,8 @@ export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort;
   conversations.on('conversations', (list) => batcher.conversationsChanged(list))
   conversations.on('messages', (list) => batcher.messagesAdded(list))
   conversations.on('states', (list) => batcher.statesChanged(list))
+  conversations.on('updates', (list) => batcher.messagesUpdated(list))
+  core.events.on('storageError', ({ error }) => batcher.notice({ kind: 'storage-error', error }))
 
   const account = (id: AccountId) => core.accounts.get(id)
   /** Runs an account change, then tells the window about the new list. */
@@ -156,7 +158,12 @@ export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort;
       list: async () => conversations.list(),
       open: async (id, peer) => conversations.open(id, peer),
       history: async (query) => conversations.history(query),
-      send: async (id, peer, body) => conversations.send(id, peer, body),
+      send: async (id, peer, body, replyTo) => conversations.send(id, peer, body, replyTo),
+      correct: (id, peer, messageId, body) => conversations.correct(id, peer, messageId, body),
+      retract: (id, peer, messageId) => conversations.retract(id, peer, messageId),
+      react: (id, peer, messageId, emojis) => conversations.react(id, peer, messageId, emojis),
+      retry: (id, peer, messageId) => conversations.retry(id, peer, messageId),
+      search: async (query) => conversations.search(query),
       markRead: async (id, peer) => conversations.markRead(id, peer),
       setTyping: async (id, peer, state) => {
         if (ports.ui.get().sendTyping) await account(id).chat.sendChatState(peer, state)

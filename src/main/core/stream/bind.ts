@@ -7,6 +7,7 @@ import type { XmppConnection } from './XmppConnection'
 
 export const NS_BIND = 'urn:ietf:params:xml:ns:xmpp-bind'
 const NS_SESSION = 'urn:ietf:params:xml:ns:xmpp-session'
+const NS_SM = 'urn:xmpp:sm:3'
 
 type StreamFeatures = {
   use: (name: string, ns: string, fn: (ctx: { stanza: Element; entity: XmppConnection }, next: () => Promise<unknown>, feature: Element) => unknown) => void
@@ -39,7 +40,8 @@ export function bindResource(
     entity._jid(jidToString(parsed))
     const session = stanza.getChild('session', NS_SESSION)
     if (session && !session.getChild('optional')) await iqCaller.set(xml('session', { xmlns: NS_SESSION }))
-    entity._ready(false)
+    // With stream management offered, its handler announces "online" once it has enabled it.
+    if (!stanza.getChild('sm', NS_SM)) entity._ready(false)
     await next()
   })
 }

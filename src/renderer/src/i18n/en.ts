@@ -143,6 +143,8 @@ export const en = {
   'error.stanza-error': 'The server refused the request.',
   'error.not-connected': 'This account is offline right now.',
   'error.invalid-argument': 'Something in the request is not valid.',
+  'error.storage-full': 'The disk is full: new messages cannot be saved. Free some space; nothing already saved is lost.',
+  'error.storage-failed': 'Parley could not save to its history database.',
   'error.internal': 'Something went wrong inside Parley.',
 
   'connection.disabled': 'Turned off',

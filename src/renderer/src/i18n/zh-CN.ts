@@ -141,6 +141,8 @@ export const zhCN: Record<MessageKey, string> = {
   'error.stanza-error': '服务器拒绝了该请求。',
   'error.not-connected': '此账号当前离线。',
   'error.invalid-argument': '请求中有无效的内容。',
+  'error.storage-full': '磁盘已满，新消息无法保存。请释放一些空间；已保存的内容不会丢失。',
+  'error.storage-failed': 'Parley 无法写入历史记录数据库。',
   'error.internal': 'Parley 内部出现了问题。',
 
   'connection.disabled': '已关闭',

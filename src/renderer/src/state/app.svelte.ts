@@ -4,6 +4,7 @@
  * initial data, and provides them to components as contexts.
  */
 import type { ChatMessageView, Notice } from '../../../shared/ipc/contract'
+import { errorKey } from '../lib/errors'
 import { on } from '../lib/api'
 import { I18N_KEY, I18n, setI18nContext } from '../lib/i18n.svelte'
 import { ACCOUNTS_KEY, AccountsState, setAccountsContext } from './accounts.svelte'
@@ -42,6 +43,7 @@ function incomingText({ i18n, chats }: AppState, messages: ChatMessageView[]): s
 }
 
 function noticeText({ i18n, contacts }: AppState, n: Notice): string {
+  if (n.kind === 'storage-error') return i18n.t(errorKey(n.error))
   const name = contacts.get(n.account, n.jid)?.name ?? n.jid
   switch (n.kind) {
     case 'subscribed':

@@ -197,7 +197,7 @@ export class ChatsState {
   }
 
   async send(account: AccountId, peer: string, body: string): Promise<ChatMessageView> {
-    const message = await api.chats.send(account, peer, body)
+    const message = await api.chats.send(account, peer, body, null)
     this.#logs.get(conversationKey(account, peer))?.add([message])
     return message
   }

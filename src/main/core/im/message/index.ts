@@ -52,11 +52,14 @@ export class ChatModule implements AccountModule {
   readonly features = [NS_RECEIPTS, NS_CHAT_STATES, NS_MARKERS, NS_CORRECTION, NS_RETRACT, NS_REACTIONS, NS_REPLY]
   /** Received recently (`peer|id`): a cheap first filter; the store's unique keys are the real one. */
   private readonly seen = new BoundedMap<string, true>(RECENT)
+  /** XEP-0359 §7: a live stanza-id is believed only when our account announces urn:xmpp:sid:0. */
+  private trustStanzaIds = false
 
   constructor(
     private readonly ctx: ModuleContext,
     /** XEP-0184 §8 / XEP-0333 §7: receipts and markers only to contacts who may see our presence. */
-    private readonly mayAcknowledge: (bareJid: string) => boolean
+    private readonly mayAcknowledge: (bareJid: string) => boolean,
+    private readonly accountAnnouncesStanzaIds: () => Promise<boolean> = async () => false
   ) {
     ctx.client.use(({ stanza }, next) => {
       if (stanza.name !== 'message') return next()
@@ -64,6 +67,14 @@ export class ChatModule implements AccountModule {
     })
     ctx.client.sm.on('ack', (stanza) => stanza && this.onStreamAck(stanza, 'acked'))
     ctx.client.sm.on('fail', (stanza) => stanza && this.onStreamAck(stanza, 'queued'))
+  }
+
+  async online(resumed: boolean): Promise<void> {
+    if (!resumed) this.trustStanzaIds = await this.accountAnnouncesStanzaIds()
+  }
+
+  sessionLost(): void {
+    this.trustStanzaIds = false
   }
 
   /**
@@ -165,7 +176,9 @@ export class ChatModule implements AccountModule {
     }
     const reply = parseReply(stanza)
     const body = reply ? (stripFallback(stanza, rawBody, NS_REPLY) ?? rawBody) : rawBody
-    const stanzaId = m.arrival.archiveId ?? parseStanzaId(stanza, this.ctx.ownBareJid())
+    const own = this.ctx.ownBareJid()
+    const stanzaId = m.arrival.archiveId ?? (this.trustStanzaIds ? parseStanzaId(stanza, own) : null)
+    const stanzaIdBy = m.arrival.archive ?? own
     return {
       id: asMessageId(origin ?? (m.id || randomUUID())),
       peer: m.peer,
@@ -176,11 +189,11 @@ export class ChatModule implements AccountModule {
       state: m.direction === 'in' ? 'received' : 'acked',
       source: m.arrival.source,
       ...(origin ? { originId: origin } : {}),
-      ...(stanzaId ? { stanzaId } : {}),
+      ...(stanzaId ? { stanzaId, stanzaIdBy } : {}),
       ...(wantsReceipt(stanza) ? { receiptRequested: true } : {}),
       ...(isAction(body) ? { action: true } : {}),
       ...(reply ? { replyTo: { id: reply.id, jid: reply.to ? jidOrEmpty(reply.to) : m.peer } } : {}),
-      ...(isMarkable(stanza) ? {} : {})
+      ...(isMarkable(stanza) ? { markable: true } : {})
     }
   }
 

@@ -75,8 +75,11 @@ export class StreamManagement extends EventEmitter {
     entity.on('offline', () => this.onOffline())
     streamFeatures.use('sm', NS_SM, async (_ctx, next) => {
       if (this.id && (await this.resume())) return
-      await next() // resource binding
+      await next() // resource binding (which leaves announcing "online" to us)
       await this.enable()
+      // Only now is the session online: whatever the app sends from here on is counted and kept
+      // until acknowledged (a message sent between bind and <enable/> would be in neither state).
+      entity._ready(false)
     })
   }
 
@@ -174,14 +177,17 @@ export class StreamManagement extends EventEmitter {
   }
 
   private async enable(): Promise<void> {
-    // Our own count starts when <enable/> is sent (§4): what is sent from now on is queued.
-    for (const item of this.queue.splice(0)) this.emit('fail', item.stanza)
+    // Our own count starts when <enable/> is sent (§4): everything sent after it is queued. The
+    // previous session's unacknowledged stanzas are failed only after that, so that their resends
+    // (same ids) are counted in this session.
+    const previous = this.queue.splice(0)
     this.acked = 0
     this.sinceRequest = 0
     this.counting = true
     this.inbound = 0
     const answer = this.expect(['enabled', 'failed'])
     this.writeNonza(xml('enable', { xmlns: NS_SM, resume: 'true' }))
+    for (const item of previous) this.emit('fail', item.stanza)
     const el = await answer.catch(() => null)
     if (!el || el.name !== 'enabled') {
       this.counting = false

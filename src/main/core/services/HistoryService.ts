@@ -1,0 +1,492 @@
+import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import type {
+  ChatMessageView,
+  ConversationView,
+  HistoryQuery,
+  MessageStateView,
+  SearchHitView,
+  SearchQueryView
+} from '../../../shared/ipc/contract'
+import { bare, jidToString, parseJid } from '../../../shared/jid'
+import { asMessageId, type AccountId } from '../../../shared/model/ids'
+import type { ChatMessage } from '../../../shared/model/message'
+import type { Account } from '../account/Account'
+import type { Core } from '../createCore'
+import { CoreError, toCoreError } from '../errors'
+import type { MessageEdit } from '../events'
+import type { MessageStore, StoredConversation, StoredMessage, StoredMessageInput } from '../store/MessageStore'
+import { NS_MAM, type ArchivedMessage } from '../xep/0313-mam'
+import { consistentColor } from '../xep/0392-colors'
+import type { ContactsService } from './ContactsService'
+
+const keyOf = (account: AccountId, peer: string): string => `${account}\u0000${peer}`
+const DEFAULT_PAGE = 50
+const TYPING_EXPIRES_MS = 30_000
+const INSERT_BATCH = 200
+const FLUSH_MS = 16
+const CATCH_UP_PAGE = 100
+const CATCH_UP_MAX_PAGES = 100
+const RETRACTED_FALLBACK = 'This person attempted to retract a previous message, but it is unsupported by your client.'
+
+export interface HistoryEvents {
+  conversations: [ConversationView[]]
+  messages: [ChatMessageView[]]
+  states: [MessageStateView[]]
+  updates: [ChatMessageView[]]
+}
+
+/**
+ * History that is never lost: every message of every account goes through the store (SQLite) in
+ * small batched transactions, whatever way it came — live, carbons, the server archive. Sending
+ * stores first (queued) and then sends; the outbox is re-sent, with the same ids, when an account
+ * comes online (also after Parley restarts). A new session catches up from the archive, forward
+ * from the last archive id; older pages are fetched on demand when a chat is scrolled up.
+ */
+export class HistoryService extends EventEmitter<HistoryEvents> {
+  private readonly typing = new Map<string, NodeJS.Timeout>()
+  private readonly markable = new Map<string, string>()
+  private readonly olderExhausted = new Set<string>()
+  private readonly sentThisRun = new Set<AccountId>()
+  private pending: { input: StoredMessageInput; view: ChatMessage & { account: AccountId } }[] = []
+  private flushTimer: NodeJS.Timeout | null = null
+
+  constructor(
+    private readonly core: Core,
+    private readonly contacts: ContactsService,
+    private readonly store: MessageStore
+  ) {
+    super()
+    const { events } = core
+    events.on('message', ({ account, message }) => this.queueInsert(account, message))
+    events.on('messageState', (e) => this.onState(e))
+    events.on('messageEdit', ({ account, edit }) => this.onEdit(account, edit))
+    events.on('displayedElsewhere', ({ account, peer, id }) => this.onDisplayedElsewhere(account, peer, id))
+    events.on('chatState', ({ account, peer, state }) => this.setTyping(account, peer, state === 'composing'))
+    events.on('connectionState', ({ account, state }) => {
+      if (state.state === 'online') void this.flushOutbox(account)
+    })
+    // After initial presence: messages that arrived before it went to offline storage, which a server
+    // may leave to the archive once the client uses MAM; the query must start after them.
+    events.on('sessionReady', ({ account, resumed }) => {
+      if (!resumed) void this.catchUp(account)
+    })
+    contacts.on('changes', ({ upsert }) => {
+      const named = upsert.filter((c) => this.store.conversation(c.account, c.jid) !== null)
+      if (named.length > 0) this.emit('conversations', named.map((c) => this.viewOf(this.store.conversation(c.account, c.jid))).filter((v) => v !== null))
+    })
+  }
+
+  list(): ConversationView[] {
+    return this.store
+      .conversations()
+      .map((c) => this.viewOf(c))
+      .filter((v): v is ConversationView => v !== null && this.exists(v.account))
+      .sort((a, b) => b.updatedAt - a.updatedAt)
+  }
+
+  open(account: AccountId, peer: string): ConversationView {
+    this.core.accounts.get(account)
+    const view = this.viewOf(this.store.openConversation(account, normalisePeer(peer), Date.now()))
+    if (!view) throw new CoreError('internal', 'Could not open the conversation')
+    this.emit('conversations', [view])
+    return view
+  }
+
+  /** A page of history, oldest first; when the store runs out, older pages come from the archive. */
+  async history(query: HistoryQuery): Promise<ChatMessageView[]> {
+    const peer = normalisePeer(query.peer)
+    const { account } = query
+    const limit = Math.max(1, Math.min(500, query.limit ?? DEFAULT_PAGE))
+    if (query.around !== undefined) return this.store.around(account, peer, query.around, Math.ceil(limit / 2))
+    const cursor = (c: HistoryQuery['before']) => (c ? { at: c.at, rowId: c.rowId ?? this.store.byId(account, peer, c.id)?.rowId ?? Number.MAX_SAFE_INTEGER } : undefined)
+    if (query.after) return this.store.page(account, peer, { after: cursor(query.after), limit })
+    const before = cursor(query.before)
+    let page = this.store.page(account, peer, { before, limit })
+    if (page.length < limit && !this.olderExhausted.has(keyOf(account, peer))) {
+      await this.fetchOlder(account, peer, page[0] ?? null).catch(() => undefined)
+      page = this.store.page(account, peer, { before, limit })
+    }
+    return page
+  }
+
+  /** Stores the message as queued, then sends it now or as soon as the account is online. */
+  send(account: AccountId, peer: string, body: string, replyTo: string | null = null): ChatMessageView {
+    const a = this.core.accounts.get(account)
+    if (body.trim() === '') throw new CoreError('invalid-argument', 'Empty message')
+    const to = normalisePeer(peer)
+    const target = replyTo ? this.store.byId(account, to, replyTo) : null
+    if (replyTo && !target) throw new CoreError('invalid-argument', 'The message to reply to is not in the history')
+    const id = asMessageId(randomUUID())
+    const now = Date.now()
+    const input: StoredMessageInput = {
+      account,
+      peer: to,
+      direction: 'out',
+      from: a.client.entity.jid?.toString() ?? a.bareJid,
+      sender: a.bareJid,
+      id,
+      originId: id,
+      body,
+      at: now,
+      atIsLocal: true,
+      receivedAt: now,
+      state: 'queued',
+      source: 'live',
+      ...(body.startsWith('/me ') ? { action: true } : {}),
+      ...(target ? { replyTo: { id: target.id, jid: target.direction === 'out' ? a.bareJid : to } } : {})
+    }
+    this.flushInserts()
+    const [outcome] = this.store.insert([input])
+    const stored = outcome ? this.store.get(account, outcome.rowId) : null
+    if (!stored) throw new CoreError('internal', 'The message could not be stored')
+    this.emit('messages', [stored])
+    this.emitConversation(account, to)
+    void this.transmit(stored)
+    return stored
+  }
+
+  async correct(account: AccountId, peer: string, id: string, body: string): Promise<void> {
+    const a = this.core.accounts.get(account)
+    const to = normalisePeer(peer)
+    const target = this.store.byId(account, to, id)
+    if (!target || target.direction !== 'out') throw new CoreError('invalid-argument', 'Only your own messages can be corrected')
+    if (body.trim() === '') throw new CoreError('invalid-argument', 'Empty message')
+    const editId = randomUUID()
+    const now = Date.now()
+    this.store.correct(account, to, id, a.bareJid, body, now, { id: editId, originId: editId, direction: 'out', state: 'queued', from: a.bareJid })
+    this.emitUpdate(account, to, id)
+    const sent = await a.chat.transmit({ id: asMessageId(editId), to, body, replaces: id }).catch(() => false)
+    if (sent) this.store.setState(account, editId, 'sent')
+  }
+
+  async retract(account: AccountId, peer: string, id: string): Promise<void> {
+    const a = this.core.accounts.get(account)
+    const to = normalisePeer(peer)
+    const target = this.store.byId(account, to, id)
+    if (!target || target.direction !== 'out') throw new CoreError('invalid-argument', 'Only your own messages can be retracted')
+    await a.chat.retract(to, target.originId ?? id, RETRACTED_FALLBACK)
+    this.store.retract(account, to, id, a.bareJid, Date.now())
+    this.emitUpdate(account, to, id)
+  }
+
+  async react(account: AccountId, peer: string, id: string, emojis: string[]): Promise<void> {
+    const a = this.core.accounts.get(account)
+    const to = normalisePeer(peer)
+    if (!this.store.byId(account, to, id)) throw new CoreError('invalid-argument', 'No such message')
+    await a.chat.react(to, id, emojis)
+    this.store.react(account, to, id, a.bareJid, emojis, Date.now(), true)
+    this.emitUpdate(account, to, id)
+  }
+
+  async retry(account: AccountId, peer: string, id: string): Promise<void> {
+    const to = normalisePeer(peer)
+    const message = this.store.byId(account, to, id)
+    if (!message || message.direction !== 'out' || message.state !== 'failed') throw new CoreError('invalid-argument', 'Only a failed message can be sent again')
+    const change = this.store.setState(account, id, 'queued')
+    if (change) this.emit('states', [change])
+    const again = this.store.byId(account, to, id)
+    if (again) await this.transmit(again)
+  }
+
+  search(query: SearchQueryView): SearchHitView[] {
+    return this.store
+      .search({ ...query, ...(query.peer ? { peer: normalisePeer(query.peer) } : {}) })
+      .filter((h) => this.exists(h.account))
+      .map((h) => ({
+        rowId: h.rowId,
+        cursor: h.cursor,
+        account: h.account,
+        peer: h.peer,
+        name: this.contacts.nameOf(h.account, h.peer),
+        direction: h.direction,
+        id: h.id,
+        at: h.at,
+        snippet: h.snippet
+      }))
+  }
+
+  /** The user has seen the conversation: unread to 0, and a displayed marker to the peer (XEP-0333). */
+  markRead(account: AccountId, peer: string): void {
+    const to = normalisePeer(peer)
+    const conv = this.store.markRead(account, to)
+    if (!conv) return
+    this.emitConversation(account, to)
+    const lastMarkable = this.markable.get(keyOf(account, to))
+    if (lastMarkable) {
+      this.markable.delete(keyOf(account, to))
+      void this.core.accounts.get(account).chat.displayed(to, lastMarkable)
+    }
+  }
+
+  unreadTotal(): number {
+    return this.store.unreadTotals().total
+  }
+
+  /** An account was removed from Parley: its history goes too (in slices, off the hot path). */
+  dropAccount(account: AccountId): void {
+    const step = (): void => {
+      if (this.store.purge(account) > 0) setImmediate(step)
+    }
+    step()
+    this.emit('conversations', [])
+  }
+
+  dispose(): void {
+    this.flushInserts()
+    for (const t of this.typing.values()) clearTimeout(t)
+  }
+
+  // --- arrivals ------------------------------------------------------------------------------
+
+  private queueInsert(account: AccountId, message: ChatMessage): void {
+    const a = this.account(account)
+    if (!a) return
+    const own = a.bareJid
+    const input: StoredMessageInput = {
+      account,
+      peer: message.peer,
+      direction: message.direction,
+      from: message.resource || (message.direction === 'out' ? own : message.peer),
+      sender: message.direction === 'out' ? own : message.peer,
+      id: message.id,
+      body: message.body,
+      at: message.at,
+      // Live copies carry our clock (or an offline delay); a later archive copy brings server time.
+      atIsLocal: message.source !== 'archive',
+      receivedAt: Date.now(),
+      state: message.state,
+      source: message.source ?? 'live',
+      ...(message.originId ? { originId: message.originId } : {}),
+      ...(message.stanzaId && message.stanzaIdBy ? { stanzaId: message.stanzaId, stanzaIdBy: message.stanzaIdBy } : {}),
+      ...(message.action ? { action: true } : {}),
+      ...(message.receiptRequested ? { receiptRequested: true } : {}),
+      ...(message.replyTo ? { replyTo: message.replyTo } : {})
+    }
+    if (message.markable && message.direction === 'in' && message.source === 'live') this.markable.set(keyOf(account, message.peer), message.id)
+    if (message.direction === 'in') this.clearTyping(account, message.peer)
+    this.pending.push({ input, view: { ...message, account } })
+    if (this.pending.length >= INSERT_BATCH) this.flushInserts()
+    else this.flushTimer ??= setTimeout(() => this.flushInserts(), FLUSH_MS)
+  }
+
+  /** Writes what arrived in one transaction and tells the window about what was new. */
+  private flushInserts(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.flushTimer = null
+    if (this.pending.length === 0) return
+    const batch = this.pending
+    this.pending = []
+    let outcomes
+    try {
+      outcomes = this.store.insert(batch.map((b) => b.input))
+    } catch (err) {
+      // Storage failed (disk full…): nothing in this batch is marked stored; say so and go on.
+      this.core.events.emit('storageError', { error: toCoreError(err, 'storage-failed').toView() })
+      return
+    }
+    const added: StoredMessage[] = []
+    const touched = new Set<string>()
+    outcomes.forEach((o, i) => {
+      const b = batch[i]
+      if (!b || !o.rowId) return
+      if (o.inserted || o.changed) touched.add(keyOf(b.view.account, b.view.peer))
+      if (!o.inserted) return
+      const stored = this.store.get(b.view.account, o.rowId)
+      if (stored && stored.correctsId === undefined) added.push(stored)
+    })
+    if (added.length > 0) this.emit('messages', added)
+    const views = [...touched].map((k) => {
+      const [account, peer] = k.split('\u0000') as [AccountId, string]
+      return this.viewOf(this.store.conversation(account, peer))
+    })
+    const list = views.filter((v): v is ConversationView => v !== null)
+    if (list.length > 0) this.emit('conversations', list)
+  }
+
+  private onState(e: MessageStateView): void {
+    this.flushInserts()
+    const change = this.store.setState(e.account, e.id, e.state, e.error)
+    if (!change || change.peer !== e.peer) return
+    this.emit('states', [{ account: change.account, peer: change.peer, id: change.id, state: change.state, ...(change.error ? { error: change.error } : {}) }])
+    this.emitConversation(change.account, change.peer)
+    // Stream management could not confirm it: send it again (same id; the peer drops duplicates).
+    if (change.state === 'queued') {
+      const message = this.store.get(change.account, change.rowId)
+      if (message) void this.transmit(message)
+    }
+  }
+
+  private onEdit(account: AccountId, edit: MessageEdit): void {
+    this.flushInserts()
+    const { peer, sender, targetId, at, change } = edit
+    const mine = edit.direction === 'out'
+    let outcome
+    if (change.kind === 'correct') outcome = this.store.correct(account, peer, targetId, sender, change.body, at, { id: edit.id, direction: edit.direction, from: sender })
+    else if (change.kind === 'retract') outcome = this.store.retract(account, peer, targetId, sender, at)
+    else {
+      this.store.react(account, peer, targetId, sender, change.emojis, at, mine)
+      outcome = { status: 'applied' as const }
+    }
+    if (outcome.status === 'applied') this.emitUpdate(account, peer, targetId)
+  }
+
+  private onDisplayedElsewhere(account: AccountId, peer: string, id: string): void {
+    const message = this.store.byId(account, peer, id)
+    if (!message) return
+    if (this.store.markRead(account, peer, message.at)) this.emitConversation(account, peer)
+  }
+
+  // --- sending -------------------------------------------------------------------------------
+
+  private async transmit(message: StoredMessage): Promise<boolean> {
+    const a = this.account(message.account)
+    if (!a) return false
+    try {
+      const replyTo = message.replyTo
+      const quoted = replyTo ? this.store.byId(message.account, message.peer, replyTo.id) : null
+      return await a.chat.transmit({
+        id: message.id,
+        to: message.peer,
+        body: message.body,
+        ...(replyTo ? { replyTo: { id: replyTo.id, to: replyTo.jid, quote: quoted?.retracted ? '' : (quoted?.body ?? '') } } : {})
+      })
+    } catch {
+      return false
+    }
+  }
+
+  /** Sends what is queued for an account; on the first connection of this run also what was only written. */
+  private async flushOutbox(account: AccountId): Promise<void> {
+    this.flushInserts()
+    const first = !this.sentThisRun.has(account)
+    this.sentThisRun.add(account)
+    for (const message of this.store.outbox(account, first ? ['queued', 'sent'] : ['queued'])) {
+      if (message.correctsId !== undefined) {
+        const a = this.account(account)
+        if (!a || !(await a.chat.transmit({ id: message.id, to: message.peer, body: message.body, replaces: message.correctsId }).catch(() => false))) return
+        this.store.setState(account, message.id, 'sent')
+        continue
+      }
+      if (!(await this.transmit(message))) return
+    }
+  }
+
+  // --- the archive ---------------------------------------------------------------------------
+
+  /** After a new session: what was missed, forward from the last archive id we have (XEP-0313). */
+  private async catchUp(account: AccountId): Promise<void> {
+    const a = this.account(account)
+    if (!a || !(await a.disco.accountSupports(NS_MAM))) return
+    const own = a.bareJid
+    const onResult = (r: ArchivedMessage) =>
+      void a.chat.process(r.message, { source: 'archive', at: r.at, archiveId: r.archiveId, archive: r.archive })
+    try {
+      let lastId = this.store.archiveState(account, own)?.lastId ?? null
+      if (lastId === null) {
+        // First sync of this account here: the newest page only; older pages come on demand.
+        const page = await a.mam.query({ archive: own, before: '', max: CATCH_UP_PAGE }, onResult)
+        this.flushInserts()
+        this.store.setArchiveState(account, own, { lastId: page.last, firstId: page.first, complete: page.complete, syncedAt: Date.now() })
+        return
+      }
+      for (let i = 0; i < CATCH_UP_MAX_PAGES; i++) {
+        const page = await a.mam.query({ archive: own, after: lastId, max: CATCH_UP_PAGE }, onResult)
+        this.flushInserts()
+        if (page.last) lastId = page.last
+        this.store.setArchiveState(account, own, { lastId, complete: false, syncedAt: Date.now() })
+        if (page.complete || page.received === 0) return
+      }
+    } catch (err) {
+      const e = toCoreError(err)
+      if (e.condition === 'item-not-found') {
+        // The archive no longer has our position (expired): start again from its newest page.
+        this.store.setArchiveState(account, own, { lastId: null, complete: false, syncedAt: Date.now() })
+        if (a.connectionState().state === 'online') await this.catchUp(account)
+        return
+      }
+      // Next session tries again from the same position; nothing was lost.
+    }
+  }
+
+  /** One page of older history for a chat from the archive, before the oldest message we have. */
+  private async fetchOlder(account: AccountId, peer: string, oldest: StoredMessage | null): Promise<void> {
+    const a = this.account(account)
+    if (!a || a.connectionState().state !== 'online' || !(await a.disco.accountSupports(NS_MAM))) return
+    const own = a.bareJid
+    const byArchive = oldest?.stanzaIdBy === own ? oldest.stanzaId : undefined
+    const page = await a.mam.query(
+      {
+        archive: own,
+        with: peer,
+        before: byArchive ?? '',
+        ...(oldest && !byArchive ? { end: oldest.at - 1 } : {}),
+        max: DEFAULT_PAGE
+      },
+      (r) => void a.chat.process(r.message, { source: 'archive', at: r.at, archiveId: r.archiveId, archive: r.archive })
+    )
+    this.flushInserts()
+    if (page.complete || page.received === 0) this.olderExhausted.add(keyOf(account, peer))
+  }
+
+  // --- views ---------------------------------------------------------------------------------
+
+  private emitUpdate(account: AccountId, peer: string, id: string): void {
+    const message = this.store.byId(account, peer, id)
+    if (message) this.emit('updates', [message])
+    this.emitConversation(account, peer)
+  }
+
+  private emitConversation(account: AccountId, peer: string): void {
+    const view = this.viewOf(this.store.conversation(account, peer))
+    if (view) this.emit('conversations', [view])
+  }
+
+  private viewOf(c: StoredConversation | null): ConversationView | null {
+    if (!c) return null
+    const last = c.last
+    return {
+      account: c.account,
+      peer: c.peer,
+      name: this.contacts.nameOf(c.account, c.peer),
+      color: consistentColor(c.peer),
+      unread: c.unread,
+      updatedAt: c.updatedAt,
+      last: last ? { body: last.retracted ? '' : last.body, direction: last.direction, state: last.state, at: last.at } : null,
+      typing: this.typing.has(keyOf(c.account, c.peer))
+    }
+  }
+
+  private setTyping(account: AccountId, peer: string, typing: boolean): void {
+    const key = keyOf(account, peer)
+    if (typing === this.typing.has(key)) return
+    if (typing) this.typing.set(key, setTimeout(() => this.setTyping(account, peer, false), TYPING_EXPIRES_MS))
+    else this.clearTyping(account, peer)
+    this.emitConversation(account, peer)
+  }
+
+  private clearTyping(account: AccountId, peer: string): void {
+    const key = keyOf(account, peer)
+    const timer = this.typing.get(key)
+    if (timer) clearTimeout(timer)
+    if (this.typing.delete(key)) this.emitConversation(account, peer)
+  }
+
+  private account(id: AccountId): Account | null {
+    try {
+      return this.core.accounts.get(id)
+    } catch {
+      return null
+    }
+  }
+
+  private exists(id: AccountId): boolean {
+    return this.account(id) !== null
+  }
+}
+
+function normalisePeer(peer: string): string {
+  const jid = parseJid(peer)
+  if (!jid) throw new CoreError('invalid-argument', `Not a valid address: ${peer}`)
+  return jidToString(bare(jid))
+}
