@@ -1,0 +1,348 @@
+// Group chats (XEP-0045 with XEP-0249, XEP-0421, MAM on rooms) and bookmarks (XEP-0402) against the
+// private Prosody (MUC component conference.localhost with muc_mam; mod_bookmarks and PEP).
+//
+// The modules are built here on top of signed-in accounts, as Account.ts will build them once
+// wired. Two stand-ins for that wiring: the modules join the account's module list (so their disco
+// features reach our caps and the session life cycle reaches them), and their stanza handler runs
+// ahead of the account's middleware (in Account.ts they are constructed before the presence and
+// chat modules, which would otherwise consume room presence).
+import { randomBytes } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Account } from '../../src/main/core/account/Account'
+import type { AccountModule } from '../../src/main/core/account/module'
+import type { XmppClient } from '../../src/main/core/account/XmppClient'
+import type { Core } from '../../src/main/core/createCore'
+import { silentLogger } from '../../src/main/core/log'
+import { xml, type Element } from '../../src/main/core/xml'
+import { NS_DISCO_INFO } from '../../src/main/core/xep/0030-disco'
+import { MucModule, type EmitOf, type MucEvents } from '../../src/main/core/xep/0045-muc'
+import { BookmarksModule, type BookmarkEvents } from '../../src/main/core/xep/0402-bookmarks'
+import type { AccountId } from '../../src/shared/model/ids'
+import { makeCore, nextEvent, registered, serverOf } from '../helpers/core'
+import { target } from '../helpers/target'
+
+const t = target()
+const SERVICE = `conference.${t.domain}`
+type AllEvents = MucEvents & BookmarkEvents
+type Name = keyof AllEvents
+
+const cores: Core[] = []
+afterEach(async () => {
+  await Promise.all(cores.splice(0).map((c) => c.accounts.stopAll()))
+})
+
+/** Records what the modules emit, and waits for events (past or future) that match. */
+class Recorder {
+  readonly events: { name: Name; payload: unknown }[] = []
+  private readonly emitter = new EventEmitter()
+
+  readonly emit: EmitOf<AllEvents> = (...args) => {
+    const [name, payload] = args
+    this.events.push({ name, payload })
+    this.emitter.emit(name, payload)
+  }
+
+  all<K extends Name>(name: K): AllEvents[K][] {
+    return this.events.filter((e) => e.name === name).map((e) => e.payload as AllEvents[K])
+  }
+
+  /** The first event, already recorded or still to come, that `match` accepts. */
+  seen<K extends Name>(name: K, match: (p: AllEvents[K]) => boolean, timeoutMs = 10_000): Promise<AllEvents[K]> {
+    const past = this.all(name).find(match)
+    if (past) return Promise.resolve(past)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.emitter.off(name, on)
+        reject(new Error(`no matching ${name} within ${timeoutMs} ms`))
+      }, timeoutMs)
+      const on = (p: AllEvents[K]) => {
+        if (!match(p)) return
+        clearTimeout(timer)
+        this.emitter.off(name, on)
+        resolve(p)
+      }
+      this.emitter.on(name, on)
+    })
+  }
+}
+
+interface Session {
+  core: Core
+  id: AccountId
+  jid: string
+  password: string
+  account: Account
+  muc: MucModule
+  bookmarks: BookmarksModule
+  rec: Recorder
+  /** Warnings the modules logged (what they dropped). */
+  warnings: string[]
+}
+
+/** A client whose `use()` puts the handler ahead of everything the account registered. */
+function firstInPipeline(client: XmppClient): XmppClient {
+  const front = Object.create(client) as XmppClient
+  front.use = (handler) => {
+    client.entity.prependListener('element', (stanza: Element) => {
+      void Promise.resolve(handler({ stanza, entity: client.entity, from: null }, async () => undefined)).catch(() => undefined)
+    })
+  }
+  return front
+}
+
+function attach(core: Core, id: AccountId, jid: string, password: string): Session {
+  const account = core.accounts.get(id)
+  const rec = new Recorder()
+  const warnings: string[] = []
+  const ctx = {
+    account: id,
+    client: firstInPipeline(account.client),
+    emit: rec.emit,
+    log: { ...silentLogger, warn: (msg: string) => void warnings.push(msg) },
+    ownBareJid: () => account.bareJid,
+    domain: () => t.domain,
+    isOnline: () => account.connectionState().state === 'online' && account.client.entity.status === 'online'
+  }
+  const muc = new MucModule(ctx, account.disco, account.mam)
+  const bookmarks = new BookmarksModule(ctx, account.disco)
+  ;(account as unknown as { modules: AccountModule[] }).modules.push(muc, bookmarks)
+  return { core, id, jid, password, account, muc, bookmarks, rec, warnings }
+}
+
+async function user(): Promise<Session> {
+  const core = makeCore(t)
+  cores.push(core)
+  const { id, jid, password } = await registered(core, t)
+  return attach(core, id, jid, password)
+}
+
+async function secondSession(of: Session): Promise<Session> {
+  const core = makeCore(t)
+  cores.push(core)
+  const id = await core.accounts.signIn({ jid: of.jid, password: of.password, server: serverOf(t) })
+  return attach(core, id, of.jid, of.password)
+}
+
+const newRoom = (name = 'room') => `${name}-${randomBytes(4).toString('hex')}@${SERVICE}`
+
+const ping = (s: Session) => s.account.client.iqCaller.get(xml('ping', { xmlns: 'urn:xmpp:ping' }))
+
+/** A room that `owner` created with the server's defaults and that `others` joined. */
+async function roomWith(owner: Session, ...others: [Session, string][]): Promise<string> {
+  const room = newRoom()
+  const created = await owner.muc.join(room, { nick: 'Alice' })
+  expect(created.created).toBe(true)
+  await owner.muc.acceptDefaultConfig(room)
+  for (const [s, nick] of others) await s.muc.join(room, { nick, history: 'none' })
+  return room
+}
+
+/** Re-announces our caps (now with +notify) and waits until the server has taken them in. */
+async function advertise(s: Session): Promise<void> {
+  let queried = false
+  const onElement = (el: Element) => {
+    if (el.name === 'iq' && el.attrs.type === 'get' && el.getChild('query', NS_DISCO_INFO)?.attrs.node) queried = true
+  }
+  s.account.client.entity.on('element', onElement)
+  await s.account.presence.broadcast()
+  await ping(s)
+  s.account.client.entity.off('element', onElement)
+  // PEP asked what our new caps mean: let our answer reach it first.
+  if (queried) {
+    await new Promise((r) => setTimeout(r, 50))
+    await ping(s)
+  }
+}
+
+describe('group chats (XEP-0045)', () => {
+  it('finds the service, creates an instant room and a configured password room; a wrong password is refused', async () => {
+    const alice = await user()
+    const bob = await user()
+    expect(await alice.muc.findService()).toBe(SERVICE)
+
+    const instant = newRoom('instant')
+    expect(await alice.muc.join(instant, { nick: 'Alice' })).toMatchObject({ created: true, affiliation: 'owner', role: 'moderator', nick: 'Alice' })
+    await alice.muc.acceptDefaultConfig(instant)
+    expect(await alice.muc.roomInfo(instant)).toMatchObject({ passwordProtected: false, stableIds: true, occupantIds: true, archived: true })
+
+    const secret = newRoom('secret')
+    expect((await alice.muc.join(secret, { nick: 'Alice' })).created).toBe(true)
+    await alice.muc.configure(secret, { name: 'Secret Cave', password: 'cauldronburn', nonAnonymous: true, public: true })
+    expect(await alice.muc.roomInfo(secret)).toMatchObject({ name: 'Secret Cave', passwordProtected: true, nonAnonymous: true, public: true })
+    expect((await bob.muc.listRooms(SERVICE)).map((r) => r.jid)).toContain(secret)
+
+    await expect(bob.muc.join(secret, { nick: 'Bob' })).rejects.toMatchObject({ code: 'stanza-error', condition: 'not-authorized' })
+    await expect(bob.muc.join(secret, { nick: 'Bob', password: 'wrong' })).rejects.toMatchObject({ condition: 'not-authorized' })
+    expect(bob.rec.all('roomState').filter((e) => e.state.state === 'error')).toHaveLength(2)
+    const joined = await bob.muc.join(secret, { nick: 'Bob', password: 'cauldronburn' })
+    expect(joined).toMatchObject({ nick: 'Bob', role: 'participant', affiliation: 'none', created: false })
+    expect(joined.occupants.map((o) => o.nick).sort()).toEqual(['Alice', 'Bob'])
+    // A non-anonymous room shows real JIDs, as the room states them.
+    const arrival = await alice.rec.seen('roomOccupants', (e) => e.room === secret && e.occupants.some((o) => o.nick === 'Bob'))
+    expect(arrival.occupants.find((o) => o.nick === 'Bob')).toMatchObject({ jid: bob.jid, role: 'participant', affiliation: 'none' })
+    expect(arrival.occupants.find((o) => o.nick === 'Bob')?.occupantId).toBeTruthy()
+    await expect(bob.muc.join(instant, { nick: 'Alice' })).rejects.toMatchObject({ condition: 'conflict' })
+  })
+
+  it('messages both ways carry the room’s identity of the sender; subject; history from the room archive without duplicates', async () => {
+    const alice = await user()
+    const bob = await user()
+    const room = await roomWith(alice, [bob, 'Bob'])
+
+    const reflected = bob.rec.seen('messageState', (e) => e.state === 'delivered')
+    const fromBob = alice.rec.seen('roomMessage', (e) => e.message.body === 'hello from bob')
+    const id = await bob.muc.send(room, 'hello from bob')
+    const got = (await fromBob).message
+    expect(got).toMatchObject({ room, nick: 'Bob', fromUs: false, mentions: false, originId: id, source: 'live' })
+    expect(got.stanzaId).toBeTruthy()
+    expect(got.occupantId).toBeTruthy()
+    expect(got.sender).toBe(`occupant-id:${got.occupantId}`)
+    expect((await reflected).id).toBe(id)
+    const echo = await bob.rec.seen('roomMessage', (e) => e.message.body === 'hello from bob')
+    expect(echo.message).toMatchObject({ fromUs: true, stanzaId: got.stanzaId })
+
+    const toBob = bob.rec.seen('roomMessage', (e) => e.message.body === 'Bob: welcome!')
+    await alice.muc.send(room, 'Bob: welcome!')
+    expect((await toBob).message).toMatchObject({ nick: 'Alice', mentions: true, fromUs: false })
+
+    // A sender cannot borrow another occupant's id or the room's stanza-id: the room overwrites them.
+    const aliceOcc = (await alice.rec.seen('roomMessage', (e) => e.message.body === 'Bob: welcome!')).message.occupantId
+    const forged = alice.rec.seen('roomMessage', (e) => e.message.body === 'I am Alice')
+    await bob.account.client.entity.write(
+      `<message xmlns='jabber:client' to='${room}' type='groupchat' id='forge-1'><body>I am Alice</body>` +
+        `<occupant-id xmlns='urn:xmpp:occupant-id:0' id='${aliceOcc}'/><stanza-id xmlns='urn:xmpp:sid:0' by='${room}' id='fake-id'/></message>`
+    )
+    const spoof = (await forged).message
+    expect(spoof).toMatchObject({ nick: 'Bob', occupantId: got.occupantId, fromUs: false })
+    expect(spoof.stanzaId).not.toBe('fake-id')
+
+    const subject = bob.rec.seen('roomSubject', (e) => e.subject === 'Plans for tonight')
+    await alice.muc.setSubject(room, 'Plans for tonight')
+    expect(await subject).toMatchObject({ room, nick: 'Alice' })
+    expect(bob.muc.subject(room)).toBe('Plans for tonight')
+
+    // The archive: the same messages, the same stanza-ids, so a store keyed on them keeps one copy.
+    const live = alice.rec.all('roomMessage').filter((e) => e.message.source === 'live')
+    const before = alice.rec.events.length
+    const page = await alice.muc.history(room, { max: 50 })
+    expect(page.complete).toBe(true)
+    const archived = alice.rec.events
+      .slice(before)
+      .filter((e) => e.name === 'roomMessage')
+      .map((e) => (e.payload as AllEvents['roomMessage']).message)
+    expect(archived.map((m) => m.body)).toEqual(['hello from bob', 'Bob: welcome!', 'I am Alice'])
+    expect(archived.every((m) => m.source === 'archive' && m.stanzaId)).toBe(true)
+    const store = new Map<string, string>()
+    for (const m of [...live.map((e) => e.message), ...archived]) store.set(`${alice.id}|${m.room}|${m.room}|${m.stanzaId}`, m.body)
+    expect(store.size).toBe(3)
+    expect(archived.map((m) => [m.nick, m.fromUs])).toEqual([
+      ['Bob', false],
+      ['Alice', true],
+      ['Bob', false]
+    ])
+  })
+
+  it('invitations: a direct invitation is an event for the invitee (never a join); members-only rooms grant membership', async () => {
+    const alice = await user()
+    const bob = await user()
+    const carol = await user()
+    const room = await roomWith(alice)
+    await alice.muc.configure(room, { membersOnly: true })
+    const invited = carol.rec.seen('roomInvite', (e) => e.invite.room === room)
+    await alice.muc.invite(room, carol.jid, 'Come to the cave')
+    expect((await invited).invite).toEqual({ kind: 'direct', room, from: alice.jid, reason: 'Come to the cave' })
+    expect(carol.muc.joinedRooms()).toEqual([])
+    expect((await alice.muc.affiliations(room, 'member')).map((m) => m.jid)).toEqual([carol.jid])
+    await expect(carol.muc.join(room, { nick: 'Carol' })).resolves.toMatchObject({ affiliation: 'member' })
+    await expect(bob.muc.join(room, { nick: 'Bob' })).rejects.toMatchObject({ condition: 'registration-required' })
+  })
+
+  it('moderation: the owner kicks and bans, the victim learns why', async () => {
+    const alice = await user()
+    const bob = await user()
+    const room = await roomWith(alice, [bob, 'Bob'])
+
+    const kicked = bob.rec.seen('roomState', (e) => e.room === room && e.state.state === 'left')
+    const seenKick = alice.rec.seen('roomOccupants', (e) => e.removed.some((r) => r.nick === 'Bob'))
+    await alice.muc.setRole(room, 'Bob', 'none', 'calm down')
+    expect((await kicked).state).toMatchObject({ state: 'left', reason: 'kicked', text: 'calm down' })
+    expect((await seenKick).removed[0]).toMatchObject({ nick: 'Bob', reason: 'kicked', text: 'calm down' })
+    expect(bob.muc.joinedRooms()).toEqual([])
+
+    await bob.muc.join(room, { nick: 'Bob', history: 'none' })
+    const banned = bob.rec.seen('roomState', (e) => e.room === room && e.state.state === 'left' && e.state.reason === 'banned')
+    await alice.muc.setAffiliation(room, bob.jid, 'outcast', 'bye')
+    expect((await banned).state).toMatchObject({ reason: 'banned', text: 'bye' })
+    expect((await alice.muc.affiliations(room, 'outcast')).map((b) => b.jid)).toEqual([bob.jid])
+    await expect(bob.muc.join(room, { nick: 'Bob' })).rejects.toMatchObject({ condition: 'forbidden' })
+  })
+
+  it('nick changes, joining again after a new session, and leaving', async () => {
+    const alice = await user()
+    const bob = await user()
+    const room = await roomWith(alice, [bob, 'Bob'])
+
+    await expect(bob.muc.changeNick(room, 'Alice')).rejects.toMatchObject({ condition: 'conflict' })
+    const renamed = alice.rec.seen('roomOccupants', (e) => e.removed.some((r) => r.reason === 'nick-changed' && r.newNick === 'Robert'))
+    await bob.muc.changeNick(room, 'Robert')
+    await renamed
+    expect(bob.muc.nick(room)).toBe('Robert')
+
+    // A new session (not a resumption): the room is entered again, without history.
+    await bob.account.stop()
+    expect(bob.rec.all('roomState').at(-1)?.state).toEqual({ state: 'left', reason: 'disconnected' })
+    const back = bob.rec.seen('roomState', (e) => e.state.state === 'joined' && e.state.rejoined)
+    await bob.account.connectOnce(bob.password)
+    expect((await back).state).toMatchObject({ nick: 'Robert' })
+
+    const gone = alice.rec.seen('roomOccupants', (e) => e.removed.some((r) => r.nick === 'Robert' && r.reason === 'left'))
+    await bob.muc.leave(room, 'good night')
+    await gone
+    expect(bob.muc.joinedRooms()).toEqual([])
+  })
+})
+
+describe('bookmarks (XEP-0402)', () => {
+  it('a bookmark reaches the other session by notification, is the autojoin list after re-login, and a forged notification is dropped', async () => {
+    const phone = await user()
+    const desktop = await secondSession(phone)
+    const mallory = await user()
+    await advertise(desktop)
+    await phone.bookmarks.online(false)
+    await desktop.bookmarks.online(false)
+    expect(phone.bookmarks.storage()).toBe('pep')
+
+    const room = newRoom('bookmarked')
+    const pushed = desktop.rec.seen('bookmarks', (e) => !e.initial && e.upserted.some((b) => b.room === room))
+    await phone.bookmarks.add(room, { name: 'The Cave', nick: 'Alice', autojoin: true, password: 'cauldronburn' })
+    expect((await pushed).upserted).toEqual([{ room, name: 'The Cave', autojoin: true, nick: 'Alice', hasPassword: true }])
+    expect(desktop.bookmarks.autojoin()).toContainEqual({ room, nick: 'Alice', password: 'cauldronburn' })
+
+    // Mallory sends a bookmarks notification of her own to the desktop session.
+    const trap = `trap-${randomBytes(4).toString('hex')}@${SERVICE}`
+    const desktopJid = desktop.account.client.entity.jid?.toString() ?? ''
+    await mallory.account.client.entity.write(
+      `<message xmlns='jabber:client' to='${desktopJid}' type='headline'><event xmlns='http://jabber.org/protocol/pubsub#event'>` +
+        `<items node='urn:xmpp:bookmarks:1'><item id='${trap}'><conference xmlns='urn:xmpp:bookmarks:1' autojoin='true'><nick>Alice</nick></conference></item></items>` +
+        `<items node='urn:xmpp:bookmarks:1'><retract id='${room}'/></items></event></message>`
+    )
+    const marker = nextEvent(desktop.core, 'message', (e) => e.message.body === 'after the trap')
+    await mallory.core.conversations.send(mallory.id, desktopJid, 'after the trap')
+    await marker
+    expect(desktop.warnings).toEqual(['dropped a bookmarks notification from someone else'])
+    expect(desktop.rec.all('bookmarks').some((e) => e.upserted.some((b) => b.room === trap) || e.removed.includes(room))).toBe(false)
+    expect(desktop.bookmarks.autojoin().map((a) => a.room)).toEqual([room])
+
+    // Signing in again: the bookmarks are fetched and the autojoin list has the room.
+    await desktop.account.stop()
+    const initial = desktop.rec.seen('bookmarks', (e) => e.initial && e.bookmarks.some((b) => b.room === room))
+    await desktop.account.connectOnce(desktop.password)
+    expect((await initial).upserted.map((b) => b.room)).toEqual([room])
+    expect(desktop.bookmarks.autojoin()).toEqual([{ room, nick: 'Alice', password: 'cauldronburn' }])
+
+    await phone.bookmarks.remove(room)
+    expect(phone.bookmarks.list()).toEqual([])
+    await desktop.rec.seen('bookmarks', (e) => e.removed.includes(room))
+  })
+})
