@@ -2,9 +2,10 @@ import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { svelteTesting } from '@testing-library/svelte/vite'
 import { defineConfig } from 'vitest/config'
 
-// Three projects: `unit` (plain Node: core, shared, main shell with electron mocked),
+// Four projects: `unit` (plain Node: core, shared, main shell with electron mocked),
 // `renderer` (Svelte components and state in a DOM), `integration` (the core against a private
-// Prosody that the global setup starts on loopback).
+// Prosody that the global setup starts on loopback), `e2e` (the built renderer in Debian's headless
+// Chromium through the harness, against a private Prosody of its own).
 export default defineConfig({
   test: {
     projects: [
@@ -35,6 +36,19 @@ export default defineConfig({
           hookTimeout: 60_000,
           // One server for the whole run; files share it but use their own accounts.
           fileParallelism: true
+        }
+      },
+      {
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          // A private Prosody (or the external XMPP_TEST_* server), then one renderer build per run.
+          globalSetup: ['test/integration/globalSetup.ts', 'test/e2e/buildRenderer.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 60_000,
+          // A browser and several cores per test: one file at a time on 2 cores.
+          fileParallelism: false
         }
       }
     ]

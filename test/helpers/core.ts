@@ -12,6 +12,8 @@ export function makeCore(t: XmppTestTarget, extra: Partial<CorePorts> = {}): Cor
     secrets: memorySecrets(),
     version: 'test',
     extraCa: t.caPem ? [t.caPem] : [],
+    // The test Prosody serves uploads over http on loopback.
+    allowInsecureUploadForLoopback: true,
     ...extra
   })
 }

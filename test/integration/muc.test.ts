@@ -1,23 +1,17 @@
 // Group chats (XEP-0045 with XEP-0249, XEP-0421, MAM on rooms) and bookmarks (XEP-0402) against the
 // private Prosody (MUC component conference.localhost with muc_mam; mod_bookmarks and PEP).
 //
-// The modules are built here on top of signed-in accounts, as Account.ts will build them once
-// wired. Two stand-ins for that wiring: the modules join the account's module list (so their disco
-// features reach our caps and the session life cycle reaches them), and their stanza handler runs
-// ahead of the account's middleware (in Account.ts they are constructed before the presence and
-// chat modules, which would otherwise consume room presence).
+// The modules are the accounts' own (Account.ts wires them); a recorder listens to the core's events.
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Account } from '../../src/main/core/account/Account'
-import type { AccountModule } from '../../src/main/core/account/module'
-import type { XmppClient } from '../../src/main/core/account/XmppClient'
 import type { Core } from '../../src/main/core/createCore'
 import { silentLogger } from '../../src/main/core/log'
 import { xml, type Element } from '../../src/main/core/xml'
 import { NS_DISCO_INFO } from '../../src/main/core/xep/0030-disco'
-import { MucModule, type EmitOf, type MucEvents } from '../../src/main/core/xep/0045-muc'
-import { BookmarksModule, type BookmarkEvents } from '../../src/main/core/xep/0402-bookmarks'
+import { type MucModule, type EmitOf, type MucEvents } from '../../src/main/core/xep/0045-muc'
+import { type BookmarksModule, type BookmarkEvents } from '../../src/main/core/xep/0402-bookmarks'
 import type { AccountId } from '../../src/shared/model/ids'
 import { makeCore, nextEvent, registered, serverOf } from '../helpers/core'
 import { target } from '../helpers/target'
@@ -80,48 +74,32 @@ interface Session {
   warnings: string[]
 }
 
-/** A client whose `use()` puts the handler ahead of everything the account registered. */
-function firstInPipeline(client: XmppClient): XmppClient {
-  const front = Object.create(client) as XmppClient
-  front.use = (handler) => {
-    client.entity.prependListener('element', (stanza: Element) => {
-      void Promise.resolve(handler({ stanza, entity: client.entity, from: null }, async () => undefined)).catch(() => undefined)
-    })
-  }
-  return front
-}
+const RECORDED: Name[] = ['roomState', 'roomOccupants', 'roomSubject', 'roomMessage', 'roomMessageEdit', 'roomPrivateMessage', 'roomInvite', 'roomInviteDeclined', 'bookmarks', 'messageState']
 
-function attach(core: Core, id: AccountId, jid: string, password: string): Session {
+function attach(core: Core, id: AccountId, jid: string, password: string, warnings: string[]): Session {
   const account = core.accounts.get(id)
   const rec = new Recorder()
+  for (const name of RECORDED) core.events.on(name as never, (payload: never) => rec.emit(...([name, payload] as unknown as Parameters<typeof rec.emit>)))
+  return { core, id, jid, password, account, muc: account.muc, bookmarks: account.bookmarks, rec, warnings }
+}
+
+function coreWithWarnings(): { core: Core; warnings: string[] } {
   const warnings: string[] = []
-  const ctx = {
-    account: id,
-    client: firstInPipeline(account.client),
-    emit: rec.emit,
-    log: { ...silentLogger, warn: (msg: string) => void warnings.push(msg) },
-    ownBareJid: () => account.bareJid,
-    domain: () => t.domain,
-    isOnline: () => account.connectionState().state === 'online' && account.client.entity.status === 'online'
-  }
-  const muc = new MucModule(ctx, account.disco, account.mam)
-  const bookmarks = new BookmarksModule(ctx, account.disco)
-  ;(account as unknown as { modules: AccountModule[] }).modules.push(muc, bookmarks)
-  return { core, id, jid, password, account, muc, bookmarks, rec, warnings }
+  const core = makeCore(t, { log: { ...silentLogger, warn: (msg: string) => void warnings.push(msg) } })
+  cores.push(core)
+  return { core, warnings }
 }
 
 async function user(): Promise<Session> {
-  const core = makeCore(t)
-  cores.push(core)
+  const { core, warnings } = coreWithWarnings()
   const { id, jid, password } = await registered(core, t)
-  return attach(core, id, jid, password)
+  return attach(core, id, jid, password, warnings)
 }
 
 async function secondSession(of: Session): Promise<Session> {
-  const core = makeCore(t)
-  cores.push(core)
+  const { core, warnings } = coreWithWarnings()
   const id = await core.accounts.signIn({ jid: of.jid, password: of.password, server: serverOf(t) })
-  return attach(core, id, of.jid, of.password)
+  return attach(core, id, of.jid, of.password, warnings)
 }
 
 const newRoom = (name = 'room') => `${name}-${randomBytes(4).toString('hex')}@${SERVICE}`
@@ -330,7 +308,7 @@ describe('bookmarks (XEP-0402)', () => {
     const marker = nextEvent(desktop.core, 'message', (e) => e.message.body === 'after the trap')
     await mallory.core.conversations.send(mallory.id, desktopJid, 'after the trap')
     await marker
-    expect(desktop.warnings).toEqual(['dropped a bookmarks notification from someone else'])
+    expect(desktop.warnings.map((w) => w.replace(/^\[[^\]]*\] /, ''))).toEqual(['dropped a bookmarks notification from someone else'])
     expect(desktop.rec.all('bookmarks').some((e) => e.upserted.some((b) => b.room === trap) || e.removed.includes(room))).toBe(false)
     expect(desktop.bookmarks.autojoin().map((a) => a.room)).toEqual([room])
 

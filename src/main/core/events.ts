@@ -5,9 +5,12 @@ import type { AccountId, MessageId } from '../../shared/model/ids'
 import type { ChatMessage, DeliveryState } from '../../shared/model/message'
 import type { ContactPresence, OwnPresence } from '../../shared/model/presence'
 import type { RosterItem, SubscriptionRequest } from '../../shared/model/roster'
+import type { Profile } from '../../shared/model/profile'
+import type { MucEvents } from './xep/0045-muc/types'
+import type { BookmarkEvents } from './xep/0402-bookmarks'
 
 /** Everything the core reports, per account. Payloads are plain data (they cross IPC as they are). */
-export interface CoreEvents {
+export interface CoreEvents extends Omit<MucEvents, 'messageState'>, BookmarkEvents {
   connectionState: { account: AccountId; state: ConnectionState }
   /** The session is fully up: roster fetched and initial presence sent (or resumed). */
   sessionReady: { account: AccountId; resumed: boolean }
@@ -30,6 +33,10 @@ export interface CoreEvents {
   registered: { account: AccountId; jid: string }
   /** Writing history failed (disk full, read-only, corrupt): shown to the user, nothing marked stored. */
   storageError: { error: ErrorView }
+  /** A contact's, our own, a room's or an occupant's avatar changed (XEP-0084 / XEP-0153). */
+  avatar: { account: AccountId; jid: string; hash: string | null }
+  /** A contact (or we) published a new profile (XEP-0292). */
+  profile: { account: AccountId; jid: string; profile: Profile }
   /** A chat state (XEP-0085) from a contact. */
   chatState: { account: AccountId; peer: string; state: 'active' | 'composing' | 'paused' | 'inactive' | 'gone' }
 }

@@ -61,6 +61,43 @@ const desktopPatch = z
   })
   .strict()
 const chatKey = z.object({ account: accountId, peer: jid }).strict()
+const nick = z.string().min(1).max(1023)
+const reason = z.string().max(1024)
+const role = z.enum(['moderator', 'participant', 'visitor', 'none'])
+const affiliation = z.enum(['owner', 'admin', 'member', 'outcast', 'none'])
+const roomCreate = z
+  .object({
+    name: z.string().max(256),
+    description: z.string().max(1024),
+    password: z.string().max(256),
+    membersOnly: z.boolean(),
+    public: z.boolean(),
+    persistent: z.boolean()
+  })
+  .strict()
+const url = z.string().min(1).max(8192)
+/** Files cross as bytes; 512 MiB at most (the server's own limit is checked before uploading). */
+const fileToSend = z
+  .object({ name: z.string().min(1).max(255), type: z.string().max(255), bytes: z.instanceof(Uint8Array).refine((b) => b.byteLength <= 512 * 1024 * 1024, 'file too large') })
+  .strict()
+const profile = z
+  .object({
+    fn: z.string().max(1024),
+    nickname: z.string().max(1024),
+    given: z.string().max(1024),
+    family: z.string().max(1024),
+    email: z.array(z.string().max(1024)).max(16),
+    tel: z.array(z.string().max(1024)).max(16),
+    url: z.array(z.string().max(1024)).max(16),
+    impp: z.array(z.string().max(1024)).max(16),
+    note: z.string().max(4096),
+    org: z.string().max(1024),
+    title: z.string().max(1024),
+    role: z.string().max(1024),
+    bday: z.string().max(64)
+  })
+  .partial()
+  .strict()
 /** A message body: up to 64 KiB of text (XMPP servers cap stanzas around 256 KiB). */
 const body = z.string().min(1).max(65_536)
 
@@ -110,6 +147,39 @@ export const ARGUMENTS = {
     search: z.tuple([search]),
     markRead: z.tuple([accountId, jid]),
     setTyping: z.tuple([accountId, jid, z.enum(['active', 'composing', 'paused'])])
+  },
+  rooms: {
+    list: z.tuple([]),
+    invites: z.tuple([]),
+    discover: z.tuple([accountId]),
+    join: z.tuple([accountId, jid, nick, z.string().max(256).nullable(), z.boolean()]),
+    create: z.tuple([accountId, z.string().min(1).max(1023), nick, roomCreate]),
+    leave: z.tuple([accountId, jid, z.boolean()]),
+    occupants: z.tuple([accountId, jid]),
+    setSubject: z.tuple([accountId, jid, z.string().max(4096)]),
+    changeNick: z.tuple([accountId, jid, nick]),
+    invite: z.tuple([accountId, jid, jid, reason]),
+    declineInvite: z.tuple([accountId, jid]),
+    kick: z.tuple([accountId, jid, nick, reason]),
+    ban: z.tuple([accountId, jid, jid, reason]),
+    setRole: z.tuple([accountId, jid, nick, role]),
+    setAffiliation: z.tuple([accountId, jid, jid, affiliation])
+  },
+  files: {
+    uploadLimit: z.tuple([accountId]),
+    send: z.tuple([accountId, jid, fileToSend]),
+    download: z.tuple([url, z.boolean()]),
+    cancel: z.tuple([z.string().uuid()]),
+    preview: z.tuple([url, z.boolean()])
+  },
+  avatars: {
+    get: z.tuple([z.string().regex(/^[0-9a-f]{40}$/)]),
+    setOwn: z.tuple([accountId, z.instanceof(Uint8Array).refine((b) => b.byteLength <= 1024 * 1024, 'image too large')]),
+    removeOwn: z.tuple([accountId])
+  },
+  profiles: {
+    get: z.tuple([accountId, jid]),
+    setOwn: z.tuple([accountId, profile])
   },
   desktop: {
     get: z.tuple([]),

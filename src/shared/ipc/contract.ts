@@ -10,6 +10,7 @@ import type { AccountId, MessageId } from '../model/ids'
 import type { ChatMessage, DeliveryState } from '../model/message'
 import type { OwnPresence, PresenceShow } from '../model/presence'
 import type { Subscription } from '../model/roster'
+import type { Profile } from '../model/profile'
 
 export type { ErrorView } from '../model/errors'
 
@@ -43,6 +44,8 @@ export interface AccountView {
   color: string
   state: ConnectionState
   presence: OwnPresence
+  /** Our own avatar's hash, when we have one. */
+  avatar: string | null
 }
 
 export interface AccountPatch {
@@ -78,6 +81,8 @@ export interface ContactView {
   blocked: boolean
   /** XEP-0392 colour of the JID, `#rrggbb`, for the avatar placeholder. */
   color: string
+  /** SHA-1 of the contact's avatar (get it with `avatars.get`), when they have one. */
+  avatar: string | null
 }
 
 export interface ContactKey {
@@ -133,6 +138,9 @@ export interface ConversationView {
   name: string
   /** XEP-0392 colour of the peer, `#rrggbb`. */
   color: string
+  /** A one-to-one chat, or a group chat (XEP-0045). */
+  kind: 'chat' | 'room'
+  avatar: string | null
   unread: number
   /** Epoch ms of the newest message (or of opening the conversation). */
   updatedAt: number
@@ -220,6 +228,89 @@ export type UriAction =
   | { kind: 'compose'; jid: string; body: string }
   | { kind: 'refused'; reason: UriRefusal }
 
+export type RoomRole = 'moderator' | 'participant' | 'visitor' | 'none'
+export type RoomAffiliation = 'owner' | 'admin' | 'member' | 'outcast' | 'none'
+
+export interface RoomView {
+  account: AccountId
+  /** The room's bare JID (the conversation's peer). */
+  room: string
+  name: string
+  /** Our nick there. */
+  nick: string
+  state: 'joining' | 'joined' | 'left' | 'error'
+  /** Why we are not in it (kicked, banned, destroyed, …) or the join error. */
+  reason?: string
+  error?: ErrorView
+  subject: string
+  role: RoomRole
+  affiliation: RoomAffiliation
+  occupants: number
+  bookmarked: boolean
+  autojoin: boolean
+}
+
+export interface OccupantView {
+  nick: string
+  /** Real bare JID, when the room shows it to us. */
+  jid?: string
+  role: RoomRole
+  affiliation: RoomAffiliation
+  show: PresenceShow
+  status: string
+  avatar: string | null
+}
+
+export interface RoomInviteView {
+  account: AccountId
+  room: string
+  from: string
+  reason: string
+  password?: string
+  at: number
+}
+
+export interface RoomCreateOptions {
+  name: string
+  description: string
+  /** '' for no password. */
+  password: string
+  membersOnly: boolean
+  /** Listed in the service's room directory. */
+  public: boolean
+  persistent: boolean
+}
+
+export interface FileToSend {
+  name: string
+  /** MIME type as the picker/drop reported it ('' when unknown). */
+  type: string
+  bytes: Uint8Array
+}
+
+export interface TransferView {
+  id: string
+  direction: 'up' | 'down'
+  account: AccountId | null
+  peer: string | null
+  name: string
+  done: number
+  total: number | null
+  state: 'running' | 'done' | 'failed' | 'cancelled'
+  /** Uploads: the link that was sent. Downloads: where the file was saved. */
+  url?: string
+  path?: string
+  error?: ErrorView
+}
+
+export interface ImagePreview {
+  dataUrl: string
+  width: number
+  height: number
+}
+
+export type { Profile }
+
 export interface Api {
   app: {
     info(): Promise<AppInfo>
@@ -281,6 +372,47 @@ export interface Api {
     markRead(account: AccountId, peer: string): Promise<void>
     setTyping(account: AccountId, peer: string, state: 'active' | 'composing' | 'paused'): Promise<void>
   }
+  rooms: {
+    list(): Promise<RoomView[]>
+    invites(): Promise<RoomInviteView[]>
+    /** The server's group chat service and the rooms it lists. */
+    discover(account: AccountId): Promise<{ service: string | null; rooms: { jid: string; name: string }[] }>
+    /** Joins (and, with `bookmark`, remembers it with autojoin, XEP-0402). */
+    join(account: AccountId, room: string, nick: string, password: string | null, bookmark: boolean): Promise<RoomView>
+    /** Creates a room on the account's service (`local@service`) and joins it. */
+    create(account: AccountId, local: string, nick: string, options: RoomCreateOptions): Promise<RoomView>
+    leave(account: AccountId, room: string, forget: boolean): Promise<void>
+    occupants(account: AccountId, room: string): Promise<OccupantView[]>
+    setSubject(account: AccountId, room: string, subject: string): Promise<void>
+    changeNick(account: AccountId, room: string, nick: string): Promise<void>
+    invite(account: AccountId, room: string, jid: string, reason: string): Promise<void>
+    declineInvite(account: AccountId, room: string): Promise<void>
+    kick(account: AccountId, room: string, nick: string, reason: string): Promise<void>
+    ban(account: AccountId, room: string, jid: string, reason: string): Promise<void>
+    setRole(account: AccountId, room: string, nick: string, role: RoomRole): Promise<void>
+    setAffiliation(account: AccountId, room: string, jid: string, affiliation: RoomAffiliation): Promise<void>
+  }
+  files: {
+    /** The server's upload size limit in bytes (null: no limit announced); rejects `unsupported` without upload. */
+    uploadLimit(account: AccountId): Promise<number | null>
+    /** Uploads (XEP-0363) and sends the link (XEP-0066); progress arrives as `transfers` events. Returns the transfer id. */
+    send(account: AccountId, peer: string, file: FileToSend): Promise<string>
+    /** Downloads to the downloads folder. `allowPrivate`: the user clicked a link to a local/private address. */
+    download(url: string, allowPrivate: boolean): Promise<string>
+    cancel(transferId: string): Promise<void>
+    /** A received image, checked and shrunk to a data URL; null when it is not a safe image. */
+    preview(url: string, allowPrivate: boolean): Promise<ImagePreview | null>
+  }
+  avatars: {
+    /** The avatar with this hash as a data URL, when we have it. */
+    get(hash: string): Promise<string | null>
+    setOwn(account: AccountId, bytes: Uint8Array): Promise<string>
+    removeOwn(account: AccountId): Promise<void>
+  }
+  profiles: {
+    get(account: AccountId, jid: string): Promise<Profile>
+    setOwn(account: AccountId, profile: Partial<Profile>): Promise<void>
+  }
   /** The installed app's own settings and integration (the harness answers with in-memory stand-ins). */
   desktop: {
     get(): Promise<DesktopSettings>
@@ -303,6 +435,10 @@ export const API_METHODS = {
   accounts: ['list', 'signIn', 'register', 'setEnabled', 'update', 'remove', 'trustCertificate', 'changePassword', 'setPassword', 'setPresence'],
   contacts: ['list', 'requests', 'add', 'update', 'remove', 'approve', 'deny', 'block', 'unblock', 'blocked'],
   chats: ['list', 'open', 'history', 'send', 'correct', 'retract', 'react', 'retry', 'search', 'markRead', 'setTyping'],
+  rooms: ['list', 'invites', 'discover', 'join', 'create', 'leave', 'occupants', 'setSubject', 'changeNick', 'invite', 'declineInvite', 'kick', 'ban', 'setRole', 'setAffiliation'],
+  files: ['uploadLimit', 'send', 'download', 'cancel', 'preview'],
+  avatars: ['get', 'setOwn', 'removeOwn'],
+  profiles: ['get', 'setOwn'],
   desktop: ['get', 'update', 'muteChat', 'setFocusedChat', 'secretProtection', 'allowWeakSecrets', 'takeUri']
 } as const satisfies { [N in keyof Api]: readonly (keyof Api[N])[] }
 
@@ -319,6 +455,13 @@ export interface Events {
   messageStates: MessageStateView[]
   /** Messages that changed after they were shown: corrected, retracted, reacted to. */
   messageUpdates: ChatMessageView[]
+  rooms: RoomView[]
+  /** A room's occupants: the whole list (`reset`) or what changed. */
+  occupants: { account: AccountId; room: string; reset: boolean; upsert: OccupantView[]; remove: string[] }
+  invites: RoomInviteView[]
+  transfers: TransferView[]
+  /** An avatar changed (contacts and conversations carry the new hash too). */
+  avatars: { account: AccountId; jid: string; hash: string | null }[]
   settings: UiSettings
   /** Things to tell the user that are not part of a list: a contact approved us, and so on. */
   notices: Notice[]
@@ -343,6 +486,11 @@ export const EVENT_NAMES = [
   'messages',
   'messageStates',
   'messageUpdates',
+  'rooms',
+  'occupants',
+  'invites',
+  'transfers',
+  'avatars',
   'settings',
   'notices',
   'focusChat',

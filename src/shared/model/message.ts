@@ -41,6 +41,9 @@ export interface ChatMessage {
   retracted?: boolean
   /** XEP-0444: reactions, summarised. */
   reactions?: { emoji: string; count: number; mine: boolean }[]
+  /** In a group chat: the sender's nick, and whether the message mentions ours. */
+  nick?: string
+  mention?: boolean
   /** How it reached us: live, a carbon of another device, or the server archive. */
   source?: 'live' | 'carbon' | 'archive'
 }

@@ -102,6 +102,7 @@ export function account(over: Partial<AccountView> = {}): AccountView {
     color: '#3366cc',
     state: { state: 'online', jid: 'me@example.org/parley', resumed: false, since: 0 },
     presence: { show: 'available', status: '', priority: 0 },
+    avatar: null,
     ...over
   }
 }
@@ -119,6 +120,7 @@ export function contact(over: Partial<ContactView> = {}): ContactView {
     status: '',
     blocked: false,
     color: '#aa5500',
+    avatar: null,
     ...over
   }
 }
@@ -129,7 +131,7 @@ export function request(over: Partial<SubscriptionRequestView> = {}): Subscripti
 
 export function conversation(over: Partial<ConversationView> = {}): ConversationView {
   const peer = over.peer ?? 'alice@example.org'
-  return { account: A1, peer, name: peer.split('@')[0] ?? peer, color: '#aa5500', unread: 0, updatedAt: 1, last: null, typing: false, ...over }
+  return { account: A1, peer, name: peer.split('@')[0] ?? peer, color: '#aa5500', kind: 'chat', avatar: null, unread: 0, updatedAt: 1, last: null, typing: false, ...over }
 }
 
 export function message(over: Partial<ChatMessageView> = {}): ChatMessageView {

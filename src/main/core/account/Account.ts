@@ -17,6 +17,12 @@ import { VersionModule } from '../xep/0092-version'
 import { BlockingModule } from '../xep/0191-blocking'
 import { CarbonsModule } from '../xep/0280-carbons'
 import { MamModule } from '../xep/0313-mam'
+import { MucModule } from '../xep/0045-muc'
+import { VCardModule } from '../xep/0054-vcard'
+import { AvatarModule } from '../xep/0084-avatars'
+import type { AvatarCache } from '../xep/0084-avatars/cache'
+import { HttpUploadModule } from '../xep/0363-http-upload'
+import { BookmarksModule } from '../xep/0402-bookmarks'
 import { NS_SID } from '../xep/0359-unique-ids'
 import { PingModule } from '../xep/0199-ping'
 import {
@@ -41,6 +47,10 @@ export interface AccountDeps {
   resolveSrv?: SrvResolver | undefined
   random?: () => number
   lang?: string
+  /** Content-addressed avatar files, shared by all accounts. */
+  avatarCache: AvatarCache
+  /** Tests only: HTTP upload slots on plain http to a loopback host (a test server). */
+  allowInsecureUploadForLoopback?: boolean
 }
 
 /** Answers for extra registration fields (CAPTCHA, e-mail), asked while the stream waits. */
@@ -82,6 +92,11 @@ export class Account {
   readonly blocking: BlockingModule
   readonly carbons: CarbonsModule
   readonly mam: MamModule
+  readonly muc: MucModule
+  readonly bookmarks: BookmarksModule
+  readonly avatars: AvatarModule
+  readonly vcards: VCardModule
+  readonly upload: HttpUploadModule
   readonly ping: PingModule
   private readonly modules: AccountModule[]
   private readonly log: Logger
@@ -133,13 +148,27 @@ export class Account {
       domain: () => this.jid.domain,
       isOnline: () => this.state.state === 'online' && this.client.entity.status === 'online'
     }
+    // Middleware runs in construction order, and some modules consume what they handle: modules
+    // that read presences and messages of all kinds come before those that swallow them (presence,
+    // group chat, chat).
     this.disco = new DiscoModule(ctx, () => this.modules.flatMap((m) => m.features ?? []))
+    this.avatars = new AvatarModule(ctx, this.disco, {
+      cache: deps.avatarCache,
+      announce: () => this.presence.broadcast(),
+      isRoom: (jid) => this.muc.joinedRooms().includes(jid)
+    })
+    this.vcards = new VCardModule(ctx, this.disco)
+    this.upload = new HttpUploadModule(ctx, this.disco, { allowInsecureHttpForLoopback: deps.allowInsecureUploadForLoopback === true })
     this.roster = new RosterModule(ctx)
-    this.presence = new PresenceModule(ctx, () => [this.disco.caps()])
-    this.blocking = new BlockingModule(ctx, this.disco)
-    // Carbons and archive results are unwrapped (and checked) before the chat module sees messages.
-    this.carbons = new CarbonsModule(ctx, this.disco, (inner) => void this.chat.process(inner, { source: 'carbon' }))
     this.mam = new MamModule(ctx)
+    this.muc = new MucModule(ctx, this.disco, this.mam)
+    this.bookmarks = new BookmarksModule(ctx, this.disco)
+    this.presence = new PresenceModule(ctx, () => [this.disco.caps(), this.avatars.presenceElement()])
+    this.blocking = new BlockingModule(ctx, this.disco)
+    // Carbons are unwrapped (and checked) before the chat modules see messages.
+    this.carbons = new CarbonsModule(ctx, this.disco, (inner, direction) => {
+      if (!this.muc.processCarbon(inner, direction)) void this.chat.process(inner, { source: 'carbon' })
+    })
     this.chat = new ChatModule(
       ctx,
       (peer) => {
@@ -149,7 +178,22 @@ export class Account {
       () => this.disco.accountSupports(NS_SID)
     )
     this.ping = new PingModule(ctx)
-    this.modules = [this.disco, this.roster, this.presence, this.carbons, this.blocking, this.mam, this.ping, new VersionModule(ctx, deps.version), this.chat]
+    this.modules = [
+      this.disco,
+      this.roster,
+      this.presence,
+      this.carbons,
+      this.blocking,
+      this.mam,
+      this.muc,
+      this.bookmarks,
+      this.ping,
+      new VersionModule(ctx, deps.version),
+      this.chat,
+      this.avatars,
+      this.vcards,
+      this.upload
+    ]
   }
 
   get id() {

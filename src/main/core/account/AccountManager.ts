@@ -9,6 +9,7 @@ import type { Emit } from '../events'
 import type { Logger } from '../log'
 import type { SrvResolver } from '../net/endpoints'
 import type { SecretPort, SettingsPort } from '../ports'
+import type { AvatarCache } from '../xep/0084-avatars/cache'
 import { Account, type RegistrationFormHandler } from './Account'
 
 export interface AccountManagerDeps {
@@ -20,6 +21,8 @@ export interface AccountManagerDeps {
   extraCa?: readonly string[] | undefined
   resolveSrv?: SrvResolver | undefined
   lang?: string
+  avatarCache: AvatarCache
+  allowInsecureUploadForLoopback?: boolean
 }
 
 export interface SignInRequest {
@@ -198,6 +201,8 @@ export class AccountManager {
       extraCa: this.deps.extraCa,
       version: this.deps.version,
       resolveSrv: this.deps.resolveSrv,
+      avatarCache: this.deps.avatarCache,
+      ...(this.deps.allowInsecureUploadForLoopback ? { allowInsecureUploadForLoopback: true } : {}),
       ...(this.deps.lang ? { lang: this.deps.lang } : {})
     })
     this.accounts.set(config.id, account)

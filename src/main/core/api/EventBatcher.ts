@@ -15,8 +15,12 @@ export class EventBatcher {
   private messages: Events['messages'] = []
   private states = new Map<string, Events['messageStates'][number]>()
   private updates = new Map<string, Events['messageUpdates'][number]>()
+  private rooms = new Map<string, Events['rooms'][number]>()
+  private occupants: Events['occupants'][] = []
+  private transfers = new Map<string, Events['transfers'][number]>()
+  private avatars = new Map<string, Events['avatars'][number]>()
   private notices: Events['notices'] = []
-  private latest = new Map<'accounts' | 'requests' | 'settings', unknown>()
+  private latest = new Map<'accounts' | 'requests' | 'settings' | 'invites', unknown>()
   private timer: NodeJS.Timeout | null = null
 
   constructor(private readonly deliver: Listener) {}
@@ -47,12 +51,33 @@ export class EventBatcher {
     this.schedule()
   }
 
+  roomsChanged(list: Events['rooms']): void {
+    for (const r of list) this.rooms.set(`${r.account}\u0000${r.room}`, r)
+    this.schedule()
+  }
+
+  /** Occupant changes keep their order (a reset then deltas); they are small and per room. */
+  occupantsChanged(change: Events['occupants']): void {
+    this.occupants.push(change)
+    this.schedule()
+  }
+
+  transfersChanged(list: Events['transfers']): void {
+    for (const t of list) this.transfers.set(t.id, t)
+    this.schedule()
+  }
+
+  avatarChanged(change: Events['avatars'][number]): void {
+    this.avatars.set(`${change.account}\u0000${change.jid}`, change)
+    this.schedule()
+  }
+
   notice(n: Events['notices'][number]): void {
     this.notices.push(n)
     this.schedule()
   }
 
-  replace(event: 'accounts' | 'requests' | 'settings', payload: unknown): void {
+  replace(event: 'accounts' | 'requests' | 'settings' | 'invites', payload: unknown): void {
     this.latest.set(event, payload)
     this.schedule()
   }
@@ -89,6 +114,22 @@ export class EventBatcher {
       const list = [...this.updates.values()]
       this.updates.clear()
       this.deliver('messageUpdates', list)
+    }
+    if (this.rooms.size > 0) {
+      const list = [...this.rooms.values()]
+      this.rooms.clear()
+      this.deliver('rooms', list)
+    }
+    for (const change of this.occupants.splice(0)) this.deliver('occupants', change)
+    if (this.transfers.size > 0) {
+      const list = [...this.transfers.values()]
+      this.transfers.clear()
+      this.deliver('transfers', list)
+    }
+    if (this.avatars.size > 0) {
+      const list = [...this.avatars.values()]
+      this.avatars.clear()
+      this.deliver('avatars', list)
     }
     if (this.notices.length > 0) {
       const list = this.notices

@@ -68,6 +68,14 @@ export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort;
   conversations.on('messages', (list) => batcher.messagesAdded(list))
   conversations.on('states', (list) => batcher.statesChanged(list))
   conversations.on('updates', (list) => batcher.messagesUpdated(list))
+  core.rooms.on('rooms', (list) => batcher.roomsChanged(list))
+  core.rooms.on('occupants', (change) => batcher.occupantsChanged(change))
+  core.rooms.on('invites', (list) => batcher.replace('invites', list))
+  core.files.on('transfers', (list) => batcher.transfersChanged(list))
+  core.events.on('avatar', (change) => {
+    batcher.avatarChanged(change)
+    if (core.accounts.list().some((a) => a.config.id === change.account && a.config.jid === change.jid)) accountsChanged()
+  })
   core.events.on('storageError', ({ error }) => batcher.notice({ kind: 'storage-error', error }))
 
   const account = (id: AccountId) => core.accounts.get(id)
@@ -119,6 +127,7 @@ export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort;
           await core.accounts.remove(id, fromServer)
           contacts.dropAccount(id)
           conversations.dropAccount(id)
+          core.rooms.dropAccount(id)
         }),
       trustCertificate: (id, fingerprint) => changing(() => core.accounts.trustCertificate(id, fingerprint)),
       changePassword: (id, password) => core.accounts.changePassword(id, password),
@@ -169,6 +178,42 @@ export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort;
         if (ports.ui.get().sendTyping) await account(id).chat.sendChatState(peer, state)
       }
     },
+    rooms: {
+      list: async () => core.rooms.list(),
+      invites: async () => core.rooms.inviteList(),
+      discover: (id) => core.rooms.discover(id),
+      join: (id, room, nick, password, bookmark) => core.rooms.join(id, room, nick, password, bookmark),
+      create: (id, local, nick, options) => core.rooms.create(id, local, nick, options),
+      leave: (id, room, forget) => core.rooms.leave(id, room, forget),
+      occupants: async (id, room) => core.rooms.occupants(id, room),
+      setSubject: (id, room, subject) => account(id).muc.setSubject(room, subject),
+      changeNick: (id, room, nick) => account(id).muc.changeNick(room, nick),
+      invite: (id, room, jid, reason) => account(id).muc.invite(room, jid, reason),
+      declineInvite: async (id, room) => core.rooms.declineInvite(id, room),
+      kick: (id, room, nick, reason) => account(id).muc.setRole(room, nick, 'none', reason),
+      ban: (id, room, jid, reason) => account(id).muc.setAffiliation(room, jid, 'outcast', reason),
+      setRole: (id, room, nick, role) => account(id).muc.setRole(room, nick, role),
+      setAffiliation: (id, room, jid, affiliation) => account(id).muc.setAffiliation(room, jid, affiliation)
+    },
+    files: {
+      uploadLimit: (id) => core.files.uploadLimit(id),
+      send: async (id, peer, file) => core.files.send(id, peer, file),
+      download: async (url, allowPrivate) => core.files.download(url, allowPrivate),
+      cancel: async (transferId) => core.files.cancel(transferId),
+      preview: (url, allowPrivate) => core.files.preview(url, allowPrivate)
+    },
+    avatars: {
+      get: async (hash) => {
+        const a = await core.avatars.get(hash)
+        return a ? `data:${a.info.mime};base64,${a.bytes.toString('base64')}` : null
+      },
+      setOwn: (id, bytes) => changing(() => account(id).avatars.setOwnAvatar(bytes)),
+      removeOwn: (id) => changing(() => account(id).avatars.removeOwnAvatar())
+    },
+    profiles: {
+      get: (id, jid) => account(id).vcards.get(jid),
+      setOwn: (id, profile) => account(id).vcards.setOwn(profile)
+    },
     desktop: desktop.api
   }
 
@@ -197,7 +242,8 @@ function toAccountView(core: Core) {
     pinnedCertificate: s.config.pinnedCertificate ?? null,
     color: s.config.color ?? consistentColor(s.config.jid),
     state: s.state,
-    presence: core.accounts.get(s.config.id).presence.ownPresence()
+    presence: core.accounts.get(s.config.id).presence.ownPresence(),
+    avatar: core.accounts.get(s.config.id).avatars.avatarOf(s.config.jid) ?? null
   })
 }
 

@@ -23,6 +23,7 @@ export class ContactsService extends EventEmitter<{ changes: [ContactChanges]; r
   private readonly presence = new Map<string, ContactPresence>()
   private readonly blocked = new Map<AccountId, Set<string>>()
   private readonly pending = new Map<string, SubscriptionRequestView>()
+  private readonly avatars = new Map<string, string>()
 
   constructor(private readonly core: Core) {
     super()
@@ -34,6 +35,16 @@ export class ContactsService extends EventEmitter<{ changes: [ContactChanges]; r
     events.on('subscriptionRequest', ({ account, request }) => {
       this.pending.set(keyOf(account, request.jid), { account, ...request })
       this.emitRequests()
+    })
+    events.on('avatar', ({ account, jid, hash }) => {
+      const key = keyOf(account, jid)
+      if (hash) this.avatars.set(key, hash)
+      else this.avatars.delete(key)
+      const c = this.contacts.get(key)
+      if (!c || c.avatar === hash) return
+      const next = { ...c, avatar: hash }
+      this.contacts.set(key, next)
+      this.emit('changes', { upsert: [next], remove: [] })
     })
     events.on('subscription', ({ account, jid, change }) => {
       if (change === 'request-cancelled' && this.pending.delete(keyOf(account, jid))) this.emitRequests()
@@ -54,6 +65,10 @@ export class ContactsService extends EventEmitter<{ changes: [ContactChanges]; r
 
   get(account: AccountId, jid: string): ContactView | undefined {
     return this.contacts.get(keyOf(account, jid))
+  }
+
+  avatarOf(account: AccountId, jid: string): string | null {
+    return this.avatars.get(keyOf(account, jid)) ?? null
   }
 
   /** The name to show for a JID: roster name, else its local part, else the JID. */
@@ -141,7 +156,8 @@ export class ContactsService extends EventEmitter<{ changes: [ContactChanges]; r
       show: p?.show ?? 'offline',
       status: p?.status ?? '',
       blocked: this.blocked.get(account)?.has(item.jid) ?? false,
-      color: consistentColor(item.jid)
+      color: consistentColor(item.jid),
+      avatar: this.avatars.get(key) ?? null
     }
   }
 

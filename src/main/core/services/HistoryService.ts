@@ -18,7 +18,9 @@ import type { MessageEdit } from '../events'
 import type { MessageStore, StoredConversation, StoredMessage, StoredMessageInput } from '../store/MessageStore'
 import { NS_MAM, type ArchivedMessage } from '../xep/0313-mam'
 import { consistentColor } from '../xep/0392-colors'
+import type { RoomEdit, RoomMessage } from '../xep/0045-muc/types'
 import type { ContactsService } from './ContactsService'
+import type { RoomsService } from './RoomsService'
 
 const keyOf = (account: AccountId, peer: string): string => `${account}\u0000${peer}`
 const DEFAULT_PAGE = 50
@@ -54,11 +56,19 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   constructor(
     private readonly core: Core,
     private readonly contacts: ContactsService,
+    private readonly rooms: RoomsService,
     private readonly store: MessageStore
   ) {
     super()
     const { events } = core
     events.on('message', ({ account, message }) => this.queueInsert(account, message))
+    events.on('roomMessage', ({ account, message }) => this.queueRoomInsert(account, message))
+    events.on('roomMessageEdit', ({ account, edit }) => this.onRoomEdit(account, edit))
+    rooms.on('joined', ({ account, room }) => void this.roomCatchUp(account, room))
+    rooms.on('rooms', (list) => {
+      const views = list.map((r) => this.viewOf(this.store.conversation(r.account, r.room))).filter((v): v is ConversationView => v !== null)
+      if (views.length > 0) this.emit('conversations', views)
+    })
     events.on('messageState', (e) => this.onState(e))
     events.on('messageEdit', ({ account, edit }) => this.onEdit(account, edit))
     events.on('displayedElsewhere', ({ account, peer, id }) => this.onDisplayedElsewhere(account, peer, id))
@@ -119,12 +129,14 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     if (replyTo && !target) throw new CoreError('invalid-argument', 'The message to reply to is not in the history')
     const id = asMessageId(randomUUID())
     const now = Date.now()
+    const room = this.rooms.isRoom(account, to)
+    const nick = room ? (a.muc.nick(to) ?? '') : ''
     const input: StoredMessageInput = {
       account,
       peer: to,
       direction: 'out',
-      from: a.client.entity.jid?.toString() ?? a.bareJid,
-      sender: a.bareJid,
+      from: room ? `${to}/${nick}` : (a.client.entity.jid?.toString() ?? a.bareJid),
+      sender: room ? (a.muc.occupants(to).find((o) => o.self)?.occupantId ? `occupant-id:${a.muc.occupants(to).find((o) => o.self)?.occupantId}` : a.bareJid) : a.bareJid,
       id,
       originId: id,
       body,
@@ -134,7 +146,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       state: 'queued',
       source: 'live',
       ...(body.startsWith('/me ') ? { action: true } : {}),
-      ...(target ? { replyTo: { id: target.id, jid: target.direction === 'out' ? a.bareJid : to } } : {})
+      ...(target ? { replyTo: { id: room ? (target.stanzaId ?? target.id) : target.id, jid: target.direction === 'out' ? a.bareJid : room ? target.resource : to } } : {})
     }
     this.flushInserts()
     const [outcome] = this.store.insert([input])
@@ -156,7 +168,9 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const now = Date.now()
     this.store.correct(account, to, id, a.bareJid, body, now, { id: editId, originId: editId, direction: 'out', state: 'queued', from: a.bareJid })
     this.emitUpdate(account, to, id)
-    const sent = await a.chat.transmit({ id: asMessageId(editId), to, body, replaces: id }).catch(() => false)
+    const sent = this.rooms.isRoom(account, to)
+      ? await a.muc.transmit({ id: asMessageId(editId), room: to, body, replaces: id }).catch(() => false)
+      : await a.chat.transmit({ id: asMessageId(editId), to, body, replaces: id }).catch(() => false)
     if (sent) this.store.setState(account, editId, 'sent')
   }
 
@@ -165,7 +179,12 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const to = normalisePeer(peer)
     const target = this.store.byId(account, to, id)
     if (!target || target.direction !== 'out') throw new CoreError('invalid-argument', 'Only your own messages can be retracted')
-    await a.chat.retract(to, target.originId ?? id, RETRACTED_FALLBACK)
+    if (this.rooms.isRoom(account, to)) {
+      if (!target.stanzaId) throw new CoreError('invalid-argument', 'The room has not confirmed this message yet')
+      await a.muc.retract(to, target.stanzaId, RETRACTED_FALLBACK)
+    } else {
+      await a.chat.retract(to, target.originId ?? id, RETRACTED_FALLBACK)
+    }
     this.store.retract(account, to, id, a.bareJid, Date.now())
     this.emitUpdate(account, to, id)
   }
@@ -173,8 +192,14 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   async react(account: AccountId, peer: string, id: string, emojis: string[]): Promise<void> {
     const a = this.core.accounts.get(account)
     const to = normalisePeer(peer)
-    if (!this.store.byId(account, to, id)) throw new CoreError('invalid-argument', 'No such message')
-    await a.chat.react(to, id, emojis)
+    const target = this.store.byId(account, to, id)
+    if (!target) throw new CoreError('invalid-argument', 'No such message')
+    if (this.rooms.isRoom(account, to)) {
+      if (!target.stanzaId) throw new CoreError('invalid-argument', 'The room has not confirmed this message yet')
+      await a.muc.react(to, target.stanzaId, emojis)
+    } else {
+      await a.chat.react(to, id, emojis)
+    }
     this.store.react(account, to, id, a.bareJid, emojis, Date.now(), true)
     this.emitUpdate(account, to, id)
   }
@@ -213,7 +238,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     if (!conv) return
     this.emitConversation(account, to)
     const lastMarkable = this.markable.get(keyOf(account, to))
-    if (lastMarkable) {
+    if (lastMarkable && !this.rooms.isRoom(account, to)) {
       this.markable.delete(keyOf(account, to))
       void this.core.accounts.get(account).chat.displayed(to, lastMarkable)
     }
@@ -337,6 +362,86 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     if (this.store.markRead(account, peer, message.at)) this.emitConversation(account, peer)
   }
 
+  private queueRoomInsert(account: AccountId, m: RoomMessage): void {
+    if (m.nick === '') return // the room itself speaking (status messages): not history
+    const input: StoredMessageInput = {
+      account,
+      peer: m.room,
+      direction: m.fromUs ? 'out' : 'in',
+      from: `${m.room}/${m.nick}`,
+      sender: m.sender,
+      id: m.id,
+      body: m.body,
+      at: m.at,
+      atIsLocal: m.atIsLocal,
+      receivedAt: Date.now(),
+      state: m.fromUs ? 'delivered' : 'received',
+      source: m.source,
+      ...(m.originId ? { originId: m.originId } : {}),
+      ...(m.stanzaId ? { stanzaId: m.stanzaId, stanzaIdBy: m.room } : {}),
+      ...(m.action ? { action: true } : {}),
+      ...(m.replyTo ? { replyTo: { id: m.replyTo.id, jid: `${m.room}/${m.replyTo.nick}` } } : {})
+    }
+    const view: ChatMessage & { account: AccountId } = {
+      account,
+      id: asMessageId(m.id || m.originId || randomUUID()),
+      peer: m.room,
+      resource: `${m.room}/${m.nick}`,
+      direction: input.direction,
+      body: m.body,
+      at: m.at,
+      state: input.state,
+      source: m.source,
+      nick: m.nick,
+      ...(m.mentions ? { mention: true } : {})
+    }
+    this.pending.push({ input, view })
+    if (this.pending.length >= INSERT_BATCH) this.flushInserts()
+    else this.flushTimer ??= setTimeout(() => this.flushInserts(), FLUSH_MS)
+  }
+
+  private onRoomEdit(account: AccountId, edit: RoomEdit): void {
+    this.flushInserts()
+    const { room, sender, targetId, at, change } = edit
+    let outcome
+    if (change.kind === 'correct') outcome = this.store.correct(account, room, targetId, sender, change.body, at, { id: edit.id, direction: edit.fromUs ? 'out' : 'in', from: `${room}/${edit.nick}`, ...(edit.stanzaId ? { stanzaId: edit.stanzaId, stanzaIdBy: room } : {}) })
+    else if (change.kind === 'retract') {
+      // A moderator's retraction (XEP-0425) comes from the room itself; the room vouches for it.
+      const target = this.store.byId(account, room, targetId)
+      outcome = this.store.retract(account, room, targetId, change.moderated && target ? target.sender : sender, at)
+    } else {
+      this.store.react(account, room, targetId, sender, change.emojis, at, edit.fromUs)
+      outcome = { status: 'applied' as const }
+    }
+    if (outcome.status === 'applied') this.emitUpdate(account, room, targetId)
+  }
+
+  /** A room was (re)joined: what it said while we were away, from its archive (no join history). */
+  private async roomCatchUp(account: AccountId, room: string): Promise<void> {
+    const a = this.account(account)
+    if (!a) return
+    try {
+      const info = await a.muc.roomInfo(room)
+      if (!info.archived) return
+      let lastId = this.store.archiveState(account, room)?.lastId ?? null
+      if (lastId === null) {
+        const page = await a.muc.history(room, { before: '', max: CATCH_UP_PAGE })
+        this.flushInserts()
+        this.store.setArchiveState(account, room, { lastId: page.last, firstId: page.first, complete: page.complete, syncedAt: Date.now() })
+        return
+      }
+      for (let i = 0; i < CATCH_UP_MAX_PAGES; i++) {
+        const page = await a.muc.history(room, { after: lastId, max: CATCH_UP_PAGE })
+        this.flushInserts()
+        if (page.last) lastId = page.last
+        this.store.setArchiveState(account, room, { lastId, complete: false, syncedAt: Date.now() })
+        if (page.complete || page.received === 0) return
+      }
+    } catch {
+      // The next join tries again from the same position.
+    }
+  }
+
   // --- sending -------------------------------------------------------------------------------
 
   private async transmit(message: StoredMessage): Promise<boolean> {
@@ -345,6 +450,14 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     try {
       const replyTo = message.replyTo
       const quoted = replyTo ? this.store.byId(message.account, message.peer, replyTo.id) : null
+      if (this.rooms.isRoom(message.account, message.peer)) {
+        return await a.muc.transmit({
+          id: message.id,
+          room: message.peer,
+          body: message.body,
+          ...(replyTo ? { replyTo: { id: replyTo.id, nick: nickOf(replyTo.jid), quote: quoted?.retracted ? '' : (quoted?.body ?? '') } } : {})
+        })
+      }
       return await a.chat.transmit({
         id: message.id,
         to: message.peer,
@@ -364,7 +477,11 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     for (const message of this.store.outbox(account, first ? ['queued', 'sent'] : ['queued'])) {
       if (message.correctsId !== undefined) {
         const a = this.account(account)
-        if (!a || !(await a.chat.transmit({ id: message.id, to: message.peer, body: message.body, replaces: message.correctsId }).catch(() => false))) return
+        const out = { id: message.id, body: message.body, replaces: message.correctsId }
+        const ok = this.rooms.isRoom(account, message.peer)
+          ? await a?.muc.transmit({ ...out, room: message.peer }).catch(() => false)
+          : await a?.chat.transmit({ ...out, to: message.peer }).catch(() => false)
+        if (!ok) return
         this.store.setState(account, message.id, 'sent')
         continue
       }
@@ -412,7 +529,19 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   /** One page of older history for a chat from the archive, before the oldest message we have. */
   private async fetchOlder(account: AccountId, peer: string, oldest: StoredMessage | null): Promise<void> {
     const a = this.account(account)
-    if (!a || a.connectionState().state !== 'online' || !(await a.disco.accountSupports(NS_MAM))) return
+    if (!a || a.connectionState().state !== 'online') return
+    const key = keyOf(account, peer)
+    if (this.rooms.isRoom(account, peer)) {
+      // A room's own archive (XEP-0313 on the room), before the oldest id the room stamped.
+      if (!a.muc.joinedRooms().includes(peer)) return
+      const before = oldest?.stanzaIdBy === peer ? oldest.stanzaId : undefined
+      if (oldest && !before) return
+      const page = await a.muc.history(peer, { before: before ?? '', max: DEFAULT_PAGE })
+      this.flushInserts()
+      if (page.complete || page.received === 0) this.olderExhausted.add(key)
+      return
+    }
+    if (!(await a.disco.accountSupports(NS_MAM))) return
     const own = a.bareJid
     const byArchive = oldest?.stanzaIdBy === own ? oldest.stanzaId : undefined
     const page = await a.mam.query(
@@ -426,7 +555,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       (r) => void a.chat.process(r.message, { source: 'archive', at: r.at, archiveId: r.archiveId, archive: r.archive })
     )
     this.flushInserts()
-    if (page.complete || page.received === 0) this.olderExhausted.add(keyOf(account, peer))
+    if (page.complete || page.received === 0) this.olderExhausted.add(key)
   }
 
   // --- views ---------------------------------------------------------------------------------
@@ -445,11 +574,14 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   private viewOf(c: StoredConversation | null): ConversationView | null {
     if (!c) return null
     const last = c.last
+    const room = this.rooms.isRoom(c.account, c.peer)
     return {
       account: c.account,
       peer: c.peer,
-      name: this.contacts.nameOf(c.account, c.peer),
+      name: (room ? this.rooms.nameOf(c.account, c.peer) : undefined) ?? this.contacts.nameOf(c.account, c.peer),
       color: consistentColor(c.peer),
+      kind: room ? 'room' : 'chat',
+      avatar: this.contacts.avatarOf(c.account, c.peer),
       unread: c.unread,
       updatedAt: c.updatedAt,
       last: last ? { body: last.retracted ? '' : last.body, direction: last.direction, state: last.state, at: last.at } : null,
@@ -483,6 +615,11 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   private exists(id: AccountId): boolean {
     return this.account(id) !== null
   }
+}
+
+function nickOf(jid: string): string {
+  const slash = jid.indexOf('/')
+  return slash >= 0 ? jid.slice(slash + 1) : ''
 }
 
 function normalisePeer(peer: string): string {

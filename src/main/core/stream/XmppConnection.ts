@@ -158,7 +158,7 @@ export class XmppConnection extends Connection {
     this._detachParser()
     this.write(this.footer())
       .catch(() => undefined)
-      .finally(() => this.socket?.destroy())
+      .finally(() => this.hangUp())
   }
 
   /** Ends the stream because of what the server sent: stream error, then close, then the socket. */
@@ -172,7 +172,18 @@ export class XmppConnection extends Connection {
     const stanza = xml('stream:error', {}, xml(condition, { xmlns: NS_STREAM_ERRORS }))
     this.write(stanza.toString() + this.footer())
       .catch(() => undefined)
-      .finally(() => this.socket?.destroy())
+      .finally(() => this.hangUp())
+  }
+
+  /**
+   * Closes the connection after what we wrote has gone out (a FIN after the stream error, not a
+   * reset that could drop it), and for good a moment later whatever the peer does.
+   */
+  private hangUp(): void {
+    const socket = this.socket
+    if (!socket) return
+    socket.end()
+    setTimeout(() => socket.destroy(), 1_000).unref()
   }
 }
 

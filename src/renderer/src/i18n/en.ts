@@ -2,6 +2,9 @@
  * English, the reference catalogue: every key the UI uses. ICU MessageFormat (intl-messageformat):
  * `{name}` arguments, `{count, plural, one {…} other {…}}`. Other languages must have exactly these keys.
  */
+import { enChat } from './chat.en'
+import { enDesktop } from './desktop.en'
+
 export const en = {
   'app.loading': 'Loading…',
   'common.cancel': 'Cancel',
@@ -286,7 +289,10 @@ export const en = {
   'settings.theme.dark': 'Dark',
   'settings.sendTyping': 'Let contacts see when I am typing',
   'settings.sendTypingHint': 'Sends typing notifications (XEP-0085).',
-  'settings.version': '{name} {version}'
+  'settings.version': '{name} {version}',
+  // Catalogue parts kept in files of their own (group chats, files, message features; desktop integration).
+  ...enChat,
+  ...enDesktop
 } as const
 
 export type MessageKey = keyof typeof en

@@ -1,3 +1,5 @@
+import { zhChat } from './chat.zh-CN'
+import { zhDesktop } from './desktop.zh-CN'
 import type { MessageKey } from './en'
 
 /** 简体中文. Typed against the English keys: a missing or extra key fails the type check. */
@@ -284,5 +286,7 @@ export const zhCN: Record<MessageKey, string> = {
   'settings.theme.dark': '深色',
   'settings.sendTyping': '让联系人看到我正在输入',
   'settings.sendTypingHint': '发送输入状态通知（XEP-0085）。',
-  'settings.version': '{name} {version}'
+  'settings.version': '{name} {version}',
+  ...zhChat,
+  ...zhDesktop
 }

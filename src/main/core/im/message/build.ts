@@ -4,6 +4,7 @@ import { receiptRequest } from '../../xep/0184-receipts'
 import { replaceElement } from '../../xep/0308-correction'
 import { markable } from '../../xep/0333-chat-markers'
 import { originId } from '../../xep/0359-unique-ids'
+import { oobElement } from '../../xep/0066-oob'
 import { fallback } from '../../xep/0428-fallback'
 import { NS_REPLY, quoteFallback, replyElement } from '../../xep/0461-replies'
 
@@ -12,6 +13,8 @@ export interface ChatOptions {
   replyTo?: { id: string; to: string; quote: string } | undefined
   /** XEP-0308: this corrects our earlier message with that id. */
   replaces?: string | undefined
+  /** XEP-0066: the body is a link to a file (an upload): say so, for clients that show it inline. */
+  oob?: { url: string; desc?: string } | undefined
 }
 
 /**
@@ -32,8 +35,20 @@ export function chatMessage(to: string, id: string, body: string, opts: ChatOpti
     chatState('active'),
     opts.replyTo ? replyElement({ id: opts.replyTo.id, to: opts.replyTo.to }) : undefined,
     opts.replyTo ? fallback(NS_REPLY, { start: 0, end: [...quote].length }) : undefined,
-    opts.replaces ? replaceElement(opts.replaces) : undefined
+    opts.replaces ? replaceElement(opts.replaces) : undefined,
+    opts.oob ? oobElement(opts.oob.url, opts.oob.desc) : undefined
   )
+}
+
+/** A body that is nothing but one web link: an upload, sent as XEP-0066 out-of-band data too. */
+export function bareLink(body: string): string | null {
+  const text = body.trim()
+  if (/\s/.test(text) || !/^https?:\/\//i.test(text)) return null
+  try {
+    return new URL(text).href === text || new URL(text).href === `${text}/` ? text : null
+  } catch {
+    return null
+  }
 }
 
 /** A standalone chat-state notification, marked so that servers neither store nor archive it. */

@@ -18,7 +18,7 @@ import { NS_RETRACT, retractedId, retraction } from '../../xep/0424-retraction'
 import { stripFallback } from '../../xep/0428-fallback'
 import { NS_REACTIONS, parseReactions, reactionsMessage } from '../../xep/0444-reactions'
 import { NS_REPLY, parseReply } from '../../xep/0461-replies'
-import { chatMessage, chatStateMessage, type ChatOptions } from './build'
+import { bareLink, chatMessage, chatStateMessage, type ChatOptions } from './build'
 import { bodyOf, isAction, messageType } from './parse'
 
 const RECENT = 10_000
@@ -85,7 +85,8 @@ export class ChatModule implements AccountModule {
     const to = parseJid(out.to)
     if (!to) throw new CoreError('invalid-argument', `Not a valid address: ${out.to}`)
     if (!this.ctx.isOnline()) return false
-    const stanza = chatMessage(jidToString(to), out.id, out.body, out)
+    const link = out.oob ? null : bareLink(out.body)
+    const stanza = chatMessage(jidToString(to), out.id, out.body, link ? { ...out, oob: { url: link } } : out)
     try {
       await this.ctx.client.send(stanza)
     } catch (err) {

@@ -3,25 +3,8 @@
  * vCard4 over PEP (XEP-0292) or a vcard-temp (XEP-0054). Every field is capped: a profile is
  * foreign data that ends up in the UI and in IPC messages.
  */
-export interface Profile {
-  /** Formatted name ("Juliet Capulet"). */
-  fn: string
-  nickname: string
-  given: string
-  family: string
-  email: string[]
-  tel: string[]
-  /** Web pages: http(s) only. */
-  url: string[]
-  /** Chat addresses as URIs (`xmpp:juliet@example.org`). */
-  impp: string[]
-  note: string
-  org: string
-  title: string
-  role: string
-  /** Birthday as written (`1990-05-17`, `--05-17`). */
-  bday: string
-}
+export type { Profile } from '../../../../shared/model/profile'
+import type { Profile } from '../../../../shared/model/profile'
 
 export const MAX_FIELD = 1024
 export const MAX_NOTE = 4096

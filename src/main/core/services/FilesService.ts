@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import type { FileToSend, ImagePreview, TransferView } from '../../../shared/ipc/contract'
+import type { AccountId } from '../../../shared/model/ids'
+import type { Core } from '../createCore'
+import { CoreError, toCoreError } from '../errors'
+import { download, fetchInlineImage } from '../files/download'
+import type { HistoryService } from './HistoryService'
+
+const PREVIEW_MAX_BYTES = 8 * 1024 * 1024
+
+interface Transfer {
+  view: TransferView
+  abort: AbortController
+}
+
+/**
+ * File sharing as the user sees it: uploads (XEP-0363) that end in a message with the link, and
+ * downloads into the downloads folder, each with progress and cancel, as `transfers` events.
+ */
+export class FilesService extends EventEmitter<{ transfers: [TransferView[]] }> {
+  private readonly transfers = new Map<string, Transfer>()
+
+  constructor(
+    private readonly core: Core,
+    private readonly history: HistoryService,
+    private readonly downloadsDir: string
+  ) {
+    super()
+  }
+
+  uploadLimit(account: AccountId): Promise<number | null> {
+    return this.core.accounts.get(account).upload.limit()
+  }
+
+  /** Uploads and then sends the link; resolves with the transfer id at once. */
+  send(account: AccountId, peer: string, file: FileToSend): string {
+    const a = this.core.accounts.get(account)
+    const id = randomUUID()
+    const t = this.start({ id, direction: 'up', account, peer, name: file.name, done: 0, total: file.bytes.byteLength, state: 'running' })
+    void a.upload
+      .upload(
+        { bytes: file.bytes, name: file.name, type: file.type },
+        { signal: t.abort.signal, onProgress: (done, total) => this.update(id, { done, total }) }
+      )
+      .then((url) => {
+        this.history.send(account, peer, url, null)
+        this.update(id, { state: 'done', done: file.bytes.byteLength, url })
+      })
+      .catch((err: unknown) => this.fail(id, err))
+    return id
+  }
+
+  /** Downloads into the downloads folder; resolves with the transfer id at once. */
+  download(url: string, allowPrivate: boolean): string {
+    const id = randomUUID()
+    const name = safeName(url)
+    const t = this.start({ id, direction: 'down', account: null, peer: null, name, done: 0, total: null, state: 'running', url })
+    void download(url, { dir: this.downloadsDir, allowPrivate, signal: t.abort.signal, onProgress: (done, total) => this.update(id, { done, total }) })
+      .then((r) => this.update(id, { state: 'done', done: r.bytes, total: r.bytes, path: r.path, name: r.name }))
+      .catch((err: unknown) => this.fail(id, err))
+    return id
+  }
+
+  cancel(id: string): void {
+    const t = this.transfers.get(id)
+    if (!t || t.view.state !== 'running') return
+    t.abort.abort()
+    this.update(id, { state: 'cancelled' })
+  }
+
+  /** A received image for inline display: fetched with the address rules, checked, as a data URL. */
+  async preview(url: string, allowPrivate: boolean): Promise<ImagePreview | null> {
+    try {
+      const { info, bytes } = await fetchInlineImage(url, { allowPrivate, maxBytes: PREVIEW_MAX_BYTES })
+      return { dataUrl: `data:${info.mime};base64,${bytes.toString('base64')}`, width: info.width, height: info.height }
+    } catch (err) {
+      const e = toCoreError(err)
+      // A private address needs the user's click: say so; anything else is simply "no preview".
+      if (e.condition === 'blocked-address') throw e
+      return null
+    }
+  }
+
+  private start(view: TransferView): Transfer {
+    const t = { view, abort: new AbortController() }
+    this.transfers.set(view.id, t)
+    this.emit('transfers', [view])
+    return t
+  }
+
+  private update(id: string, patch: Partial<TransferView>): void {
+    const t = this.transfers.get(id)
+    if (!t || (t.view.state !== 'running' && patch.state === undefined)) return
+    t.view = { ...t.view, ...patch }
+    this.emit('transfers', [t.view])
+    if (t.view.state !== 'running') setTimeout(() => this.transfers.delete(id), 60_000).unref?.()
+  }
+
+  private fail(id: string, err: unknown): void {
+    const t = this.transfers.get(id)
+    if (!t || t.view.state === 'cancelled') return
+    this.update(id, { state: 'failed', error: toCoreError(err).toView() })
+  }
+}
+
+function safeName(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '') || 'download'
+  } catch {
+    throw new CoreError('invalid-argument', 'Not a link')
+  }
+}

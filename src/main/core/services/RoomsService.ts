@@ -1,0 +1,244 @@
+import { EventEmitter } from 'node:events'
+import type { OccupantView, RoomCreateOptions, RoomInviteView, RoomView } from '../../../shared/ipc/contract'
+import { bare, jidToString, parseJid } from '../../../shared/jid'
+import type { AccountId } from '../../../shared/model/ids'
+import type { Account } from '../account/Account'
+import type { Core } from '../createCore'
+import { CoreError, toCoreError } from '../errors'
+import type { Occupant, RoomState } from '../xep/0045-muc/types'
+
+const keyOf = (account: AccountId, room: string): string => `${account}\u0000${room}`
+
+export interface RoomsEvents {
+  rooms: [RoomView[]]
+  occupants: [{ account: AccountId; room: string; reset: boolean; upsert: OccupantView[]; remove: string[] }]
+  invites: [RoomInviteView[]]
+  /** A room was joined (or joined again after a new session): time to catch up from its archive. */
+  joined: [{ account: AccountId; room: string }]
+}
+
+/**
+ * Group chats as the user sees them: the rooms of every account (joined, bookmarked, being
+ * joined), their occupants and pending invitations. Bookmarked rooms with autojoin are joined when
+ * an account comes online (XEP-0402); joining a room asks history for nothing and lets the history
+ * service catch up from the room's archive instead, so nothing arrives twice.
+ */
+export class RoomsService extends EventEmitter<RoomsEvents> {
+  private readonly rooms = new Map<string, RoomView>()
+  private readonly invites = new Map<string, RoomInviteView>()
+
+  constructor(private readonly core: Core) {
+    super()
+    const { events } = core
+    events.on('roomState', ({ account, room, state }) => this.onState(account, room, state))
+    events.on('roomSubject', ({ account, room, subject }) => this.patch(account, room, { subject }))
+    events.on('roomOccupants', ({ account, room, reset, occupants, removed }) => {
+      this.patch(account, room, { occupants: this.account(account)?.muc.occupants(room).length ?? 0 })
+      this.emit('occupants', { account, room, reset, upsert: occupants.map(occupantView), remove: removed.map((r) => r.nick) })
+    })
+    events.on('roomInvite', ({ account, invite }) => {
+      this.invites.set(keyOf(account, invite.room), {
+        account,
+        room: invite.room,
+        from: invite.from,
+        reason: invite.reason,
+        ...(invite.password ? { password: invite.password } : {}),
+        at: Date.now()
+      })
+      this.emit('invites', this.inviteList())
+    })
+    events.on('bookmarks', ({ account, bookmarks, initial, upserted, removed }) => {
+      for (const b of bookmarks) this.patch(account, b.room, { bookmarked: true, autojoin: b.autojoin, ...(b.name ? { name: b.name } : {}) }, true)
+      for (const room of removed) this.patch(account, room, { bookmarked: false, autojoin: false })
+      const a = this.account(account)
+      if (!a) return
+      // XEP-0402 §3.4: join what is marked autojoin (at login, or when another device turns it on).
+      for (const b of initial ? bookmarks : upserted) {
+        if (!b.autojoin || a.muc.joinedRooms().includes(b.room)) continue
+        void this.joinQuietly(a, b.room, b.nick || this.defaultNick(a))
+      }
+    })
+  }
+
+  list(): RoomView[] {
+    return [...this.rooms.values()].filter((r) => this.account(r.account) !== null)
+  }
+
+  inviteList(): RoomInviteView[] {
+    return [...this.invites.values()]
+  }
+
+  isRoom(account: AccountId, jid: string): boolean {
+    return this.rooms.has(keyOf(account, jid))
+  }
+
+  nameOf(account: AccountId, room: string): string | undefined {
+    return this.rooms.get(keyOf(account, room))?.name
+  }
+
+  async discover(account: AccountId): Promise<{ service: string | null; rooms: { jid: string; name: string }[] }> {
+    const a = this.require(account)
+    const service = await a.muc.findService()
+    return { service, rooms: service ? await a.muc.listRooms(service) : [] }
+  }
+
+  async join(account: AccountId, room: string, nick: string, password: string | null, bookmark: boolean): Promise<RoomView> {
+    const a = this.require(account)
+    const jid = normaliseRoom(room)
+    this.patch(account, jid, { nick, state: 'joining' }, true)
+    const result = await a.muc.join(jid, { nick, ...(password ? { password } : {}), history: 'none' })
+    if (result.created) await a.muc.acceptDefaultConfig(jid)
+    if (bookmark) await a.bookmarks.add(jid, { nick: result.nick, autojoin: true, ...(password ? { password } : {}) }).catch(() => undefined)
+    if (this.invites.delete(keyOf(account, jid))) this.emit('invites', this.inviteList())
+    return this.rooms.get(keyOf(account, jid)) ?? this.blank(account, jid)
+  }
+
+  async create(account: AccountId, local: string, nick: string, options: RoomCreateOptions): Promise<RoomView> {
+    const a = this.require(account)
+    const service = await a.muc.findService()
+    if (!service) throw new CoreError('unsupported', 'This server offers no group chat service')
+    const room = normaliseRoom(`${local}@${service}`)
+    this.patch(account, room, { nick, state: 'joining', name: options.name || local }, true)
+    const result = await a.muc.join(room, { nick, history: 'none' })
+    if (!result.created) {
+      await a.muc.leave(room).catch(() => undefined)
+      throw new CoreError('invalid-argument', `${room} already exists`, { condition: 'conflict' })
+    }
+    await a.muc.configure(room, {
+      name: options.name,
+      description: options.description,
+      password: options.password,
+      membersOnly: options.membersOnly,
+      public: options.public,
+      persistent: options.persistent,
+      archive: true
+    })
+    await a.bookmarks.add(room, { name: options.name, nick, autojoin: true, ...(options.password ? { password: options.password } : {}) }).catch(() => undefined)
+    return this.rooms.get(keyOf(account, room)) ?? this.blank(account, room)
+  }
+
+  async leave(account: AccountId, room: string, forget: boolean): Promise<void> {
+    const a = this.require(account)
+    const jid = normaliseRoom(room)
+    if (a.muc.joinedRooms().includes(jid)) await a.muc.leave(jid)
+    if (forget) {
+      if (a.bookmarks.get(jid)) await a.bookmarks.remove(jid)
+      this.rooms.delete(keyOf(account, jid))
+      this.emit('rooms', this.list())
+    } else if (a.bookmarks.get(jid)?.autojoin) {
+      await a.bookmarks.update(jid, { autojoin: false }).catch(() => undefined)
+    }
+  }
+
+  occupants(account: AccountId, room: string): OccupantView[] {
+    return this.require(account).muc.occupants(normaliseRoom(room)).map(occupantView)
+  }
+
+  declineInvite(account: AccountId, room: string): void {
+    if (this.invites.delete(keyOf(account, normaliseRoom(room)))) this.emit('invites', this.inviteList())
+  }
+
+  dropAccount(account: AccountId): void {
+    for (const [key, r] of this.rooms) if (r.account === account) this.rooms.delete(key)
+    for (const [key, i] of this.invites) if (i.account === account) this.invites.delete(key)
+    this.emit('rooms', this.list())
+    this.emit('invites', this.inviteList())
+  }
+
+  private async joinQuietly(a: Account, room: string, nick: string): Promise<void> {
+    try {
+      await a.muc.join(room, { nick, history: 'none', ...(a.bookmarks.get(room)?.password ? { password: a.bookmarks.get(room)?.password } : {}) })
+    } catch (err) {
+      this.patch(a.id, room, { state: 'error', error: toCoreError(err).toView() })
+    }
+  }
+
+  /** The room's own name (muc#roominfo), unless the user named the bookmark. */
+  private async learnName(account: AccountId, room: string): Promise<void> {
+    const a = this.account(account)
+    if (!a || a.bookmarks.get(room)?.name) return
+    const info = await a.muc.roomInfo(room).catch(() => null)
+    if (info?.name) this.patch(account, room, { name: info.name })
+  }
+
+  private onState(account: AccountId, room: string, state: RoomState): void {
+    switch (state.state) {
+      case 'joining':
+        this.patch(account, room, { state: 'joining', nick: state.nick }, true)
+        return
+      case 'joined':
+        this.patch(account, room, { state: 'joined', nick: state.nick, role: state.role, affiliation: state.affiliation }, true)
+        this.emit('joined', { account, room })
+        void this.learnName(account, room)
+        return
+      case 'left':
+        this.patch(account, room, { state: 'left', reason: state.reason, occupants: 0 })
+        return
+      case 'error':
+        this.patch(account, room, { state: 'error', error: state.error })
+    }
+  }
+
+  private patch(account: AccountId, room: string, patch: Partial<RoomView>, create = false): void {
+    const key = keyOf(account, room)
+    const current = this.rooms.get(key) ?? (create ? this.blank(account, room) : null)
+    if (!current) return
+    const next: RoomView = { ...current, ...patch }
+    if (patch.state && patch.state !== 'error') delete next.error
+    if (patch.state && patch.state !== 'left' && patch.state !== 'error') delete next.reason
+    this.rooms.set(key, next)
+    this.emit('rooms', [next])
+  }
+
+  private blank(account: AccountId, room: string): RoomView {
+    const a = this.account(account)
+    const bookmark = a?.bookmarks.get(room)
+    return {
+      account,
+      room,
+      name: bookmark?.name || parseJid(room)?.local || room,
+      nick: bookmark?.nick || (a ? this.defaultNick(a) : ''),
+      state: 'left',
+      subject: '',
+      role: 'none',
+      affiliation: 'none',
+      occupants: 0,
+      bookmarked: bookmark !== undefined,
+      autojoin: bookmark?.autojoin ?? false
+    }
+  }
+
+  private defaultNick(a: Account): string {
+    return parseJid(a.bareJid)?.local ?? 'parley'
+  }
+
+  private account(id: AccountId): Account | null {
+    try {
+      return this.core.accounts.get(id)
+    } catch {
+      return null
+    }
+  }
+
+  private require(id: AccountId): Account {
+    return this.core.accounts.get(id)
+  }
+}
+
+function occupantView(o: Occupant): OccupantView {
+  return {
+    nick: o.nick,
+    ...(o.jid ? { jid: o.jid } : {}),
+    role: o.role,
+    affiliation: o.affiliation,
+    show: o.show,
+    status: o.status,
+    avatar: null
+  }
+}
+
+function normaliseRoom(room: string): string {
+  const jid = parseJid(room)
+  if (!jid || !jid.local) throw new CoreError('invalid-argument', `Not a room address: ${room}`)
+  return jidToString(bare(jid))
+}

@@ -1,0 +1,123 @@
+// The group chat, file and avatar features through the services the app uses (core.rooms,
+// core.conversations, core.files, the API), not the modules alone.
+import { createHash, randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createApi } from '../../src/main/core/api/createApi'
+import type { Core } from '../../src/main/core/createCore'
+import { makeCore, nextEvent, registered, serverOf } from '../helpers/core'
+import { target } from '../helpers/target'
+
+const t = target()
+const cores: Core[] = []
+const core = (): Core => {
+  const c = makeCore(t)
+  cores.push(c)
+  return c
+}
+afterEach(async () => {
+  await Promise.all(cores.splice(0).map((c) => c.accounts.stopAll()))
+})
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** A tiny valid PNG (1×1, red). */
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108020000009077' + '53de0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082', 'hex')
+
+describe.skipIf(t.domains.noReg === null)('group chats through the services', () => {
+  it('creates a room, a second account joins it, messages are stored as one conversation of kind room', async () => {
+    const a = core()
+    const alice = await registered(a, t)
+    const b = core()
+    const bob = await registered(b, t)
+    const local = `room-${randomBytes(4).toString('hex')}`
+    const created = await a.rooms.create(alice.id, local, 'Alice', { name: 'Tea room', description: '', password: '', membersOnly: false, public: true, persistent: true })
+    expect(created).toMatchObject({ state: 'joined', nick: 'Alice', bookmarked: true, autojoin: true })
+    const room = created.room
+    const joined = await b.rooms.join(bob.id, room, 'Bob', null, true)
+    expect(joined.state).toBe('joined')
+    const got = nextEvent(b, 'roomMessage', (e) => e.message.body === 'Hello room 你好')
+    a.conversations.send(alice.id, room, 'Hello room 你好')
+    const m = await got
+    expect(m.message).toMatchObject({ nick: 'Alice', room, fromUs: false })
+    await until(() => b.conversations.list().some((c) => c.peer === room && c.last?.body === 'Hello room 你好'))
+    const conv = b.conversations.list().find((c) => c.peer === room)
+    expect(conv).toMatchObject({ kind: 'room', name: 'Tea room', unread: 1 })
+    // Our own message is stored once (the room's reflection merges into it), as delivered.
+    await until(() => a.store.page(alice.id, room, {}).some((x) => x.state === 'delivered'))
+    expect(a.store.page(alice.id, room, {}).map((x) => x.body)).toEqual(['Hello room 你好'])
+  })
+
+  it('rejoins bookmarked rooms after signing in again, and catches up from the room archive', async () => {
+    const a = core()
+    const alice = await registered(a, t)
+    const local = `club-${randomBytes(4).toString('hex')}`
+    const { room } = await a.rooms.create(alice.id, local, 'Alice', { name: 'Club', description: '', password: '', membersOnly: false, public: false, persistent: true })
+    const b = core()
+    const bob = await registered(b, t)
+    await b.rooms.join(bob.id, room, 'Bob', null, true)
+    await b.accounts.stopAll()
+    a.conversations.send(alice.id, room, 'while Bob was away')
+    await until(() => a.store.page(alice.id, room, {}).some((x) => x.state === 'delivered'))
+    // Bob on a new machine: the bookmark brings him back into the room, the archive brings the message.
+    const laptop = core()
+    const id = await laptop.accounts.signIn({ jid: bob.jid, password: bob.password, server: serverOf(t) })
+    await until(() => laptop.rooms.list().some((r) => r.room === room && r.state === 'joined'), 15_000)
+    await until(() => laptop.store.page(id, room, {}).some((x) => x.body === 'while Bob was away'), 15_000)
+  })
+})
+
+describe('files and avatars through the API', () => {
+  it('uploads a file, sends the link, and the other side downloads it byte-identical', async () => {
+    const a = core()
+    const alice = await registered(a, t)
+    const b = core()
+    const bob = await registered(b, t)
+    const bytes = randomBytes(256 * 1024)
+    const apiA = createApi(a, { app: stubApp(), ui: stubUi() })
+    const apiB = createApi(b, { app: stubApp(), ui: stubUi() })
+    const link = nextEvent(b, 'message', (e) => e.message.body.startsWith('http'))
+    const transferId = await apiA.api.files.send(alice.id, bob.jid, { name: 'notes.bin', type: 'application/octet-stream', bytes: new Uint8Array(bytes) })
+    expect(transferId).toMatch(/^[0-9a-f-]{36}$/)
+    const url = (await link).message.body
+    const done = new Promise<string>((resolve) => {
+      apiB.on('transfers', (list) => {
+        for (const tr of list) if (tr.state === 'done' && tr.path) resolve(tr.path)
+      })
+    })
+    await apiB.api.files.download(url, true)
+    const saved = await readFile(await done)
+    expect(createHash('sha256').update(saved).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'))
+    apiA.dispose()
+    apiB.dispose()
+  })
+
+  it('sets an avatar that the API serves back as a data URL', async () => {
+    const a = core()
+    const alice = await registered(a, t)
+    const service = createApi(a, { app: stubApp(), ui: stubUi() })
+    const hash = await service.api.avatars.setOwn(alice.id, new Uint8Array(PNG))
+    expect(hash).toMatch(/^[0-9a-f]{40}$/)
+    expect(await service.api.avatars.get(hash)).toMatch(/^data:image\/png;base64,/)
+    service.dispose()
+  })
+})
+
+function stubApp() {
+  return {
+    info: () => ({ name: 'Parley', version: 'test', platform: 'linux', systemLocales: ['en'], harness: true }),
+    openExternal: async () => undefined,
+    openChatWindow: async () => undefined
+  }
+}
+
+function stubUi() {
+  let ui = { language: 'system' as const, theme: 'system' as const, sendTyping: true }
+  return { get: () => ui, set: (next: typeof ui) => void (ui = next) }
+}
