@@ -109,6 +109,8 @@ export class Account {
   private stableTimer: NodeJS.Timeout | null = null
   private hadSession = false
   private password: string | null = null
+  /** A registration form is on the user's screen: the login deadline waits. */
+  private awaitingUser = false
   private scramKeys: ScramKeys | undefined
   private registration: { request: RegistrationRequest; onForm?: RegistrationFormHandler | undefined } | null = null
 
@@ -365,7 +367,12 @@ export class Account {
       const onError = (err: unknown): void => finish(toCoreError(err))
       const onDisconnect = (): void =>
         finish(entity.lastViolation ?? new CoreError('connection-lost', `The connection to ${describeEndpoint(endpoint)} closed during login`))
-      const timer = setTimeout(() => finish(new CoreError('timeout', `Login did not complete within ${LOGIN_TIMEOUT_MS / 1000} s`)), LOGIN_TIMEOUT_MS)
+      // The login has a deadline, except while the user fills in a registration form (CAPTCHA).
+      let timer: NodeJS.Timeout
+      const arm = (): void => {
+        timer = setTimeout(() => (this.awaitingUser ? arm() : finish(new CoreError('timeout', `Login did not complete within ${LOGIN_TIMEOUT_MS / 1000} s`))), LOGIN_TIMEOUT_MS)
+      }
+      arm()
       entity.on('online', onOnline)
       this.client.sm.on('resumed', onResumed)
       entity.on('error', onError)
@@ -456,7 +463,12 @@ export class Account {
       if (!registration.onForm) {
         throw new CoreError('registration-form-required', `The server also asks for: ${missing.join(', ')}`, { form: form.view })
       }
-      extra = { ...extra, ...(await registration.onForm(form.view)) }
+      this.awaitingUser = true
+      try {
+        extra = { ...extra, ...(await registration.onForm(form.view)) }
+      } finally {
+        this.awaitingUser = false
+      }
     }
     await submitRegistration(iqCaller, this.jid.domain, form, { ...registration.request, extra })
     this.registration = null

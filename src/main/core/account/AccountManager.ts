@@ -4,6 +4,7 @@ import type { AccountConfig, ServerOverride } from '../../../shared/model/accoun
 import type { ConnectionState } from '../../../shared/model/connection'
 import { asAccountId, type AccountId } from '../../../shared/model/ids'
 import type { OwnPresence } from '../../../shared/model/presence'
+import type { RegistrationFormView } from '../../../shared/model/errors'
 import { CoreError } from '../errors'
 import type { Emit } from '../events'
 import type { Logger } from '../log'
@@ -23,6 +24,13 @@ export interface AccountManagerDeps {
   lang?: string
   avatarCache: AvatarCache
   allowInsecureUploadForLoopback?: boolean
+}
+
+const REGISTRATION_FORM_WAIT_MS = 5 * 60_000
+
+function bareOf(jid: string): string | null {
+  const parsed = parseJid(jid)
+  return parsed ? jidToString(bare(parsed)) : null
 }
 
 export interface SignInRequest {
@@ -62,9 +70,12 @@ export class AccountManager {
     }
   }
 
+  /** The accounts the user has (not those still being tried in a sign-in or registration). */
   list(): AccountSummary[] {
-    return [...this.accounts.values()].map((a) => ({ config: a.settings, state: a.connectionState() }))
+    return [...this.accounts.values()].filter((a) => !this.trying.has(a.id)).map((a) => ({ config: a.settings, state: a.connectionState() }))
   }
+
+  private readonly trying = new Set<AccountId>()
 
   get(id: AccountId): Account {
     const account = this.accounts.get(id)
@@ -87,18 +98,68 @@ export class AccountManager {
     return this.keep(account, request)
   }
 
-  /** Creates the account on the server (XEP-0077), then signs in to it. */
+  /**
+   * Creates the account on the server (XEP-0077), then signs in to it. When the server asks for
+   * more than a username and a password (e-mail, a CAPTCHA), this rejects with
+   * `registration-form-required` and the form, and keeps the connection waiting: calling it again
+   * for the same address with `extra` answers that very form (a CAPTCHA is only valid there).
+   */
   async register(request: SignInRequest, extra?: Record<string, string>, onForm?: RegistrationFormHandler): Promise<AccountId> {
+    const jid = bareOf(request.jid)
+    const waiting = jid ? this.pendingRegistrations.get(jid) : undefined
+    if (waiting) {
+      this.pendingRegistrations.delete(waiting.jid)
+      clearTimeout(waiting.timer)
+      if (extra) {
+        waiting.answer.resolve(extra)
+        try {
+          await waiting.done
+        } catch (err) {
+          await this.discard(waiting.account)
+          throw err
+        }
+        return this.keep(waiting.account, request)
+      }
+      waiting.answer.reject(new CoreError('registration-form-required', 'Registration started again'))
+      await waiting.done.catch(() => undefined)
+      await this.discard(waiting.account)
+    }
     const account = this.prepare(request)
     const local = parseJid(request.jid)?.local ?? ''
+    const formShown = Promise.withResolvers<RegistrationFormView>()
+    const answer = Promise.withResolvers<Record<string, string>>()
+    const ask: RegistrationFormHandler =
+      onForm ??
+      ((form) => {
+        formShown.resolve(form)
+        return answer.promise
+      })
+    const done = account.register({ username: local, password: request.password, ...(extra ? { extra } : {}) }, ask)
+    done.catch(() => undefined)
+    let form: RegistrationFormView | null
     try {
-      await account.register({ username: local, password: request.password, ...(extra ? { extra } : {}) }, onForm)
+      form = await Promise.race([done.then(() => null), formShown.promise])
     } catch (err) {
       await this.discard(account)
       throw err
     }
-    return this.keep(account, request)
+    if (form === null) return this.keep(account, request)
+    // The user answers (or gives up) within five minutes; the connection waits that long.
+    const timer = setTimeout(() => {
+      if (this.pendingRegistrations.get(account.bareJid)?.account !== account) return
+      this.pendingRegistrations.delete(account.bareJid)
+      answer.reject(new CoreError('timeout', 'The registration form was not answered in time'))
+      void done.catch(() => undefined).then(() => this.discard(account))
+    }, REGISTRATION_FORM_WAIT_MS)
+    this.pendingRegistrations.set(account.bareJid, { jid: account.bareJid, account, answer, done, timer })
+    throw new CoreError('registration-form-required', `The server also asks for: ${form.fields.filter((f) => f.required).map((f) => f.label || f.name).join(', ')}`, { form })
   }
+
+  /** Registrations waiting for the user's answer to the server's form, by bare JID. */
+  private readonly pendingRegistrations = new Map<
+    string,
+    { jid: string; account: Account; answer: PromiseWithResolvers<Record<string, string>>; done: Promise<void>; timer: NodeJS.Timeout }
+  >()
 
   async setEnabled(id: AccountId, enabled: boolean): Promise<void> {
     const account = this.get(id)
@@ -177,10 +238,13 @@ export class AccountManager {
       ...(request.resource ? { resource: request.resource } : {}),
       ...(request.pinnedCertificate ? { pinnedCertificate: request.pinnedCertificate } : {})
     }
-    return this.create(config)
+    const account = this.create(config)
+    this.trying.add(account.id)
+    return account
   }
 
   private async keep(account: Account, request: SignInRequest): Promise<AccountId> {
+    this.trying.delete(account.id)
     if (request.remember !== false) await this.deps.secrets.setPassword(account.id, request.password)
     else this.sessionPasswords.set(account.id, request.password)
     await this.persist()
@@ -191,6 +255,7 @@ export class AccountManager {
   private async discard(account: Account): Promise<void> {
     await account.stop(true)
     this.accounts.delete(account.id)
+    this.trying.delete(account.id)
   }
 
   private create(config: AccountConfig): Account {
@@ -215,6 +280,6 @@ export class AccountManager {
   }
 
   private async persist(): Promise<void> {
-    await this.deps.settings.saveAccounts([...this.accounts.values()].map((a) => a.settings))
+    await this.deps.settings.saveAccounts([...this.accounts.values()].filter((a) => !this.trying.has(a.id)).map((a) => a.settings))
   }
 }
