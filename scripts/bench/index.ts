@@ -2,16 +2,23 @@
 // the same machine (ratios, not absolute thresholds: this is not a test and cannot flake).
 // Needs Prosody installed (as for the integration tests). Sections: `npm run bench -- login` etc.
 import { startProsody } from '../../test/helpers/prosody'
+import { benchBurst } from './burst'
 import { benchLogin } from './login'
+import { benchStore } from './store'
 import { printTable } from './table'
 
 const wanted = new Set(process.argv.slice(2))
 const run = (name: string) => wanted.size === 0 || wanted.has(name)
 
-const server = await startProsody({ logLevel: 'warn' })
-try {
-  console.log(`Prosody ${server.pid} on 127.0.0.1:${server.c2sPort}; Node ${process.version}; ${new Date().toISOString()}`)
-  if (run('login')) printTable('Login (private Prosody on loopback)', await benchLogin(server))
-} finally {
-  await server.cleanup()
+console.log(`Node ${process.version}; ${new Date().toISOString()}`)
+if (run('login')) {
+  const server = await startProsody({ logLevel: 'warn' })
+  try {
+    printTable('Login (private Prosody on loopback)', await benchLogin(server))
+  } finally {
+    await server.cleanup()
+  }
 }
+if (run('burst')) printTable('Incoming burst (scripted TLS server on loopback)', await benchBurst())
+if (run('parser')) console.log('\n(parser: npm run bench:parser)')
+if (run('store')) printTable('History store: 1,000,000 messages (file database)', await benchStore())
