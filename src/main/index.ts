@@ -13,6 +13,7 @@ import { hasTrouble, TrayController, UnreadTotal, type TrayStatus } from './app/
 import { Windows } from './app/windows'
 import { registerApi } from './ipc/registerApi'
 import { createAutostart } from './platform/autostart'
+import { openHistory } from './platform/history'
 import { createFileLogger } from './platform/logger'
 import { createSecretStore } from './platform/secretStore'
 import { createSettingsStore } from './platform/settingsStore'
@@ -52,14 +53,29 @@ if (!app.requestSingleInstanceLock()) {
     const settings = createSettingsStore({ onRepair: (what) => log.warn(what) })
     const secrets = createSecretStore()
     const autostart = createAutostart()
-    const core = createCore({ settings: settings.accounts, secrets: secrets.port, log, version: app.getVersion(), lang: app.getLocale() })
+    const core = createCore({
+      settings: settings.accounts,
+      secrets: secrets.port,
+      log,
+      version: app.getVersion(),
+      lang: app.getLocale(),
+      // History in SQLite (node:sqlite, WAL) in the profile; never in the settings file.
+      store: openHistory(join(app.getPath('userData'), 'history.sqlite'), log),
+      avatarDir: join(app.getPath('userData'), 'avatars'),
+      downloadsDir: app.getPath('downloads')
+    })
     const strings = () => shellStrings(settings.ui.get().language, app.getPreferredSystemLanguages())
 
     let tray: TrayController | null = null
     const lifecycle = new Lifecycle({
       settings: settings.desktop.get,
       mainWindow: () => windows?.main ?? null,
-      signOutAll: () => core.accounts.stopAll(),
+      // Sign every account out cleanly, then close the history (its WAL checkpointed).
+      signOutAll: () =>
+        core.accounts.stopAll().finally(() => {
+          core.conversations.dispose()
+          core.store.close()
+        }),
       hasTray: () => tray !== null
     })
     lifecycle.install()
@@ -125,6 +141,8 @@ if (!app.requestSingleInstanceLock()) {
       log.warn('no tray icon', { err: String(err) })
     }
     const unread = new UnreadTotal()
+    // The count survives restarts (it lives in the store): start from it, then follow the changes.
+    tray?.update({ unread: unread.conversations(core.conversations.list()) })
     service.on('conversations', (list) => tray?.update({ unread: unread.conversations(list) }))
     service.on('accounts', (list) => tray?.update({ trouble: hasTrouble(list), unread: unread.accounts(list) }))
     service.on('settings', () => tray?.refresh())
