@@ -16,7 +16,7 @@ import type { Core } from '../createCore'
 import { CoreError, toCoreError } from '../errors'
 import type { MessageEdit } from '../events'
 import type { MessageStore, StoredConversation, StoredMessage, StoredMessageInput } from '../store/MessageStore'
-import { NS_MAM, type ArchivedMessage } from '../xep/0313-mam'
+import { NS_MAM, type ArchivedMessage, type MamPage } from '../xep/0313-mam'
 import { consistentColor } from '../xep/0392-colors'
 import type { RoomEdit, RoomMessage } from '../xep/0045-muc/types'
 import type { ContactsService } from './ContactsService'
@@ -416,32 +416,6 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     if (outcome.status === 'applied') this.emitUpdate(account, room, targetId)
   }
 
-  /** A room was (re)joined: what it said while we were away, from its archive (no join history). */
-  private async roomCatchUp(account: AccountId, room: string): Promise<void> {
-    const a = this.account(account)
-    if (!a) return
-    try {
-      const info = await a.muc.roomInfo(room)
-      if (!info.archived) return
-      let lastId = this.store.archiveState(account, room)?.lastId ?? null
-      if (lastId === null) {
-        const page = await a.muc.history(room, { before: '', max: CATCH_UP_PAGE })
-        this.flushInserts()
-        this.store.setArchiveState(account, room, { lastId: page.last, firstId: page.first, complete: page.complete, syncedAt: Date.now() })
-        return
-      }
-      for (let i = 0; i < CATCH_UP_MAX_PAGES; i++) {
-        const page = await a.muc.history(room, { after: lastId, max: CATCH_UP_PAGE })
-        this.flushInserts()
-        if (page.last) lastId = page.last
-        this.store.setArchiveState(account, room, { lastId, complete: false, syncedAt: Date.now() })
-        if (page.complete || page.received === 0) return
-      }
-    } catch {
-      // The next join tries again from the same position.
-    }
-  }
-
   // --- sending -------------------------------------------------------------------------------
 
   private async transmit(message: StoredMessage): Promise<boolean> {
@@ -496,33 +470,48 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const a = this.account(account)
     if (!a || !(await a.disco.accountSupports(NS_MAM))) return
     const own = a.bareJid
-    const onResult = (r: ArchivedMessage) =>
-      void a.chat.process(r.message, { source: 'archive', at: r.at, archiveId: r.archiveId, archive: r.archive })
+    const onResult = (r: ArchivedMessage) => void a.chat.process(r.message, { source: 'archive', at: r.at, archiveId: r.archiveId, archive: r.archive })
     try {
-      let lastId = this.store.archiveState(account, own)?.lastId ?? null
-      if (lastId === null) {
-        // First sync of this account here: the newest page only; older pages come on demand.
-        const page = await a.mam.query({ archive: own, before: '', max: CATCH_UP_PAGE }, onResult)
-        this.flushInserts()
-        this.store.setArchiveState(account, own, { lastId: page.last, firstId: page.first, complete: page.complete, syncedAt: Date.now() })
-        return
-      }
-      for (let i = 0; i < CATCH_UP_MAX_PAGES; i++) {
-        const page = await a.mam.query({ archive: own, after: lastId, max: CATCH_UP_PAGE }, onResult)
-        this.flushInserts()
-        if (page.last) lastId = page.last
-        this.store.setArchiveState(account, own, { lastId, complete: false, syncedAt: Date.now() })
-        if (page.complete || page.received === 0) return
-      }
+      await this.syncArchive(account, own, (q) => a.mam.query({ archive: own, ...q }, onResult))
     } catch (err) {
-      const e = toCoreError(err)
-      if (e.condition === 'item-not-found') {
-        // The archive no longer has our position (expired): start again from its newest page.
-        this.store.setArchiveState(account, own, { lastId: null, complete: false, syncedAt: Date.now() })
-        if (a.connectionState().state === 'online') await this.catchUp(account)
-        return
-      }
-      // Next session tries again from the same position; nothing was lost.
+      if (toCoreError(err).condition !== 'item-not-found') return // the next session tries again from here
+      // The archive no longer has our position (expired): start again from its newest page.
+      this.store.setArchiveState(account, own, { lastId: null, complete: false, syncedAt: Date.now() })
+      if (a.connectionState().state === 'online') await this.catchUp(account)
+    }
+  }
+
+  /** A room was (re)joined: what it said while we were away, from its archive (no join history). */
+  private async roomCatchUp(account: AccountId, room: string): Promise<void> {
+    const a = this.account(account)
+    if (!a) return
+    try {
+      if (!(await a.muc.roomInfo(room)).archived) return
+      await this.syncArchive(account, room, (q) => a.muc.history(room, q))
+    } catch {
+      // The next join tries again from the same position.
+    }
+  }
+
+  /**
+   * Forward catch-up of one archive (ours or a room's) from the last id we have, in pages; the
+   * first time only its newest page (older pages come on demand). The results arrive as message
+   * events while each page runs; they are stored before the position moves on.
+   */
+  private async syncArchive(account: AccountId, archive: string, page: (q: { before?: string; after?: string; max: number }) => Promise<MamPage>): Promise<void> {
+    let lastId = this.store.archiveState(account, archive)?.lastId ?? null
+    if (lastId === null) {
+      const first = await page({ before: '', max: CATCH_UP_PAGE })
+      this.flushInserts()
+      this.store.setArchiveState(account, archive, { lastId: first.last, firstId: first.first, complete: first.complete, syncedAt: Date.now() })
+      return
+    }
+    for (let i = 0; i < CATCH_UP_MAX_PAGES; i++) {
+      const next = await page({ after: lastId, max: CATCH_UP_PAGE })
+      this.flushInserts()
+      if (next.last) lastId = next.last
+      this.store.setArchiveState(account, archive, { lastId, complete: false, syncedAt: Date.now() })
+      if (next.complete || next.received === 0) return
     }
   }
 
