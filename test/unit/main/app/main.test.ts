@@ -1,6 +1,6 @@
 // The composition root, started as Electron would start it (with electron mocked): what it sets
 // up before and after `ready`, and that quitting signs out before the app ends.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -40,6 +40,10 @@ describe('main process start-up', () => {
 
   it('answers every method of the contract over IPC', () => {
     for (const [ns, methods] of Object.entries(API_METHODS)) for (const m of methods) expect(electron.ipcMain.handlers.has(invokeChannel(ns, m))).toBe(true)
+  })
+
+  it('keeps the history in an SQLite database in the profile, not in the settings file', () => {
+    expect(existsSync(join(profile, 'history.sqlite'))).toBe(true)
   })
 
   it('hardens the session and puts up the tray', () => {
