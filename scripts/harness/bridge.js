@@ -10,8 +10,17 @@
   const listeners = new Map()
   const outbox = []
   let nextId = 1
-  const send = (msg) => (ws.readyState === WebSocket.OPEN ? ws.send(JSON.stringify(msg)) : outbox.push(msg))
-  ws.addEventListener('open', () => outbox.splice(0).forEach((m) => ws.send(JSON.stringify(m))))
+  // Bytes (files, pictures) cross as base64, where Electron's IPC would clone them.
+  const encode = (_key, value) => {
+    if (value instanceof Uint8Array) {
+      let text = ''
+      for (let i = 0; i < value.length; i += 0x8000) text += String.fromCharCode(...value.subarray(i, i + 0x8000))
+      return { $bytes: btoa(text) }
+    }
+    return value
+  }
+  const send = (msg) => (ws.readyState === WebSocket.OPEN ? ws.send(JSON.stringify(msg, encode)) : outbox.push(msg))
+  ws.addEventListener('open', () => outbox.splice(0).forEach((m) => ws.send(JSON.stringify(m, encode))))
   ws.addEventListener('message', (e) => {
     const msg = JSON.parse(e.data)
     if (msg.id !== undefined) {

@@ -23,6 +23,8 @@ export interface HarnessOptions {
   extraCa?: string[]
   systemLocales?: string[]
   log?: Logger
+  /** Upload slots on plain http to a loopback host (the private test Prosody's upload service). */
+  allowInsecureUploadForLoopback?: boolean
 }
 
 export interface Harness {
@@ -53,7 +55,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     secrets: memorySecrets(),
     version: 'harness',
     ...(options.extraCa ? { extraCa: options.extraCa } : {}),
-    ...(options.log ? { log: options.log } : {})
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.allowInsecureUploadForLoopback ? { allowInsecureUploadForLoopback: true } : {})
   })
   let ui: UiSettings = { language: 'system', theme: 'system', sendTyping: true }
   const opened: string[] = []
@@ -124,7 +127,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ws.on('message', (data) => {
       let msg: { id?: number; ns?: string; method?: string; args?: unknown[]; subscribe?: string }
       try {
-        msg = JSON.parse(String(data))
+        msg = JSON.parse(String(data), reviveBytes)
       } catch {
         return
       }
@@ -155,6 +158,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await new Promise<void>((ok) => http.close(() => ok()))
     }
   }
+}
+
+/** The page's `{ $bytes: base64 }` back into bytes, as Electron's IPC would have carried them. */
+function reviveBytes(_key: string, value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && typeof (value as { $bytes?: unknown }).$bytes === 'string' && Object.keys(value).length === 1) {
+    return new Uint8Array(Buffer.from((value as { $bytes: string }).$bytes, 'base64'))
+  }
+  return value
 }
 
 /** Puts the bridge script before the app and lets the page open a WebSocket to this harness only. */

@@ -137,7 +137,9 @@ export const test = base
         root: rendererRoot,
         log: recordingLogger(log),
         ...(options.trustServer !== false && t.caPem ? { extraCa: [t.caPem] } : {}),
-        ...(options.systemLocales ? { systemLocales: options.systemLocales } : {})
+        ...(options.systemLocales ? { systemLocales: options.systemLocales } : {}),
+        // The private Prosody's upload service is plain http on loopback.
+        allowInsecureUploadForLoopback: true
       }
       const harness = await startHarness(harnessOptions)
       let context: BrowserContext

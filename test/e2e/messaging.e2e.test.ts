@@ -183,8 +183,11 @@ describe('hostile message text', () => {
     await shown(message(list, 'Details: https://example.org'))
     await expect.poll(() => list.getByRole('listitem').count()).toBe(HOSTILE.length + 1)
 
-    // Each shows exactly the text that was sent.
-    expect(await list.getByTestId('message-body').allTextContents()).toEqual([...HOSTILE, 'Details: https://example.org'])
+    // Each shows exactly the text that was sent, except that bidi controls are visible markers (⟨RLO⟩)
+    // instead of reordering it: "invoice_\u202Efdp.exe" cannot pose as "invoice_exe.pdf".
+    const visible = (s: string): string => s.replaceAll('\u202E', '⟨RLO⟩').replaceAll('\u202C', '⟨PDF⟩')
+    expect(await list.getByTestId('message-body').allTextContents()).toEqual([...HOSTILE.map(visible), 'Details: https://example.org'])
+    await shown(list.getByText('⟨RLO⟩').first())
     // Nothing the messages spelled became an element, on either side.
     for (const page of [alice.page, bob.page]) {
       expect(await page.locator('[data-testid="message-body"] :is(img, script, svg, iframe, object, embed, a[href^="javascript:" i])').count()).toBe(0)

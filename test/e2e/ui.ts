@@ -201,8 +201,9 @@ export interface Friends {
  * The contact request itself is what "adds a contact" tests through the UI; here the harnesses' cores
  * do it, and the test starts once both pages show the other as available.
  */
-export async function friends(openApp: OpenApp): Promise<Friends> {
+export async function friends(openApp: OpenApp, prepare?: (app: App) => Promise<void>): Promise<Friends> {
   const [alice, bob] = await Promise.all([openApp({ name: 'alice' }), openApp({ name: 'bob' })])
+  if (prepare) await Promise.all([prepare(alice), prepare(bob)])
   const [a, b] = await Promise.all([firstAccount(alice), firstAccount(bob)])
   const [aId, bId] = await Promise.all([accountId(alice, a.jid), accountId(bob, b.jid)])
   const aApi = alice.harness.service.api
@@ -225,4 +226,19 @@ export async function friends(openApp: OpenApp): Promise<Friends> {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** Dismisses the notes in the corner (e.g. "Account … created"), so that screenshots show the screen. */
+export async function dismissNotes(page: Page): Promise<void> {
+  const notes = page.getByRole('region', { name: tr('notice.region') })
+  for (let i = 0; i < 5 && (await notes.count()) > 0; i++) {
+    await notes.getByRole('button', { name: tr('notice.dismiss') }).first().click()
+  }
+}
+
+/** Opens a message's actions menu (the "⋯" button next to it) and picks an item. */
+export async function messageAction(item: Locator, key: MessageKey): Promise<void> {
+  await item.hover()
+  await item.getByRole('button', { name: tr('chat.actions'), exact: true }).click()
+  await item.page().getByRole('menu', { name: tr('chat.actions') }).getByRole('menuitem', { name: tr(key), exact: true }).click()
 }

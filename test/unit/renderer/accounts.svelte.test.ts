@@ -51,7 +51,9 @@ describe('Accounts view', () => {
     const failed = card('f@six.org')
     expect(failed.textContent).toContain('Sign-in failed')
     expect(within(failed).getByRole('alert').textContent).toContain('The address or the password is wrong.')
-    expect(failed.textContent).toContain('switch the account off and on to try again')
+    // Sign-in failed: the password can be typed right there.
+    expect(within(failed).getByLabelText('Password for f@six.org')).toBeTruthy()
+    expect(within(failed).getByRole('button', { name: 'Sign in' })).toBeTruthy()
     expect(within(failed).getByText('Technical details').closest('details')?.textContent).toContain('SASL not-authorized')
     expect(card('g@seven.org').textContent).toContain('The connection to the server was lost.')
   })

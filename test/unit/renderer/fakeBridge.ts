@@ -11,11 +11,19 @@ import {
   type ChatMessageView,
   type ContactView,
   type ConversationView,
+  type DesktopSettings,
   type EventName,
   type Events,
+  type OccupantView,
+  type Profile,
   type Result,
   type ResultApi,
+  type RoomInviteView,
+  type RoomView,
+  type SearchHitView,
+  type SecretProtectionView,
   type SubscriptionRequestView,
+  type TransferView,
   type UiSettings
 } from '../../../src/shared/ipc/contract'
 import type { ErrorView } from '../../../src/shared/model/errors'
@@ -38,8 +46,12 @@ export const TEST_INFO: AppInfo = { name: 'Parley', version: 'test', platform: '
 
 let nextId = 1
 
+export const EMPTY_PROFILE: Profile = { fn: '', nickname: '', given: '', family: '', email: [], tel: [], url: [], impp: [], note: '', org: '', title: '', role: '', bday: '' }
+
 export function createFakeBridge(): FakeBridge {
   let settings: UiSettings = { language: 'system', theme: 'system', sendTyping: true }
+  let desktop: DesktopSettings = { closeToTray: false, startAtLogin: false, startHidden: false, notifications: true, notificationText: true, mutedChats: [] }
+  let protection: SecretProtectionView = { level: 'os', weakAllowed: false, storing: true }
   const defaults: Record<string, Record<string, (...args: any[]) => unknown>> = {
     app: { info: () => TEST_INFO },
     settings: {
@@ -53,7 +65,36 @@ export function createFakeBridge(): FakeBridge {
       open: (account: AccountId, peer: string): ConversationView => conversation({ account, peer }),
       history: () => [],
       send: (account: AccountId, peer: string, body: string): ChatMessageView =>
-        message({ account, peer, body, direction: 'out', state: 'sent', id: asMessageId(`sent-${nextId++}`) })
+        message({ account, peer, body, direction: 'out', state: 'sent', id: asMessageId(`sent-${nextId++}`) }),
+      search: () => []
+    },
+    rooms: {
+      list: () => [],
+      invites: () => [],
+      occupants: () => [],
+      discover: () => ({ service: 'conference.example.org', rooms: [] }),
+      join: (account: AccountId, jid: string, nick: string): RoomView => room({ account, room: jid, nick, state: 'joined', role: 'participant', affiliation: 'none' }),
+      create: (account: AccountId, local: string, nick: string): RoomView =>
+        room({ account, room: `${local}@conference.example.org`, nick, state: 'joined', role: 'moderator', affiliation: 'owner' })
+    },
+    files: {
+      uploadLimit: () => 10 * 1024 * 1024,
+      send: () => `00000000-0000-4000-8000-${String(nextId++).padStart(12, '0')}`,
+      download: () => `00000000-0000-4000-9000-${String(nextId++).padStart(12, '0')}`,
+      preview: () => null
+    },
+    avatars: { get: () => null, setOwn: () => 'a'.repeat(40) },
+    profiles: { get: () => EMPTY_PROFILE },
+    desktop: {
+      get: () => desktop,
+      update: (patch: Partial<DesktopSettings>) => (desktop = { ...desktop, ...patch }),
+      muteChat: (account: AccountId, peer: string, muted: boolean) => {
+        const others = desktop.mutedChats.filter((c) => c.account !== account || c.peer !== peer)
+        return (desktop = { ...desktop, mutedChats: muted ? [...others, { account, peer }] : others })
+      },
+      secretProtection: () => protection,
+      allowWeakSecrets: (allow: boolean) => (protection = { ...protection, weakAllowed: allow, storing: protection.level === 'os' || (protection.level === 'weak' && allow) }),
+      takeUri: () => null
     }
   }
   const api = {} as Record<string, Record<string, Mock>>
@@ -144,6 +185,52 @@ export function message(over: Partial<ChatMessageView> = {}): ChatMessageView {
     body: 'hello',
     at: Date.now(),
     state: 'received',
+    ...over
+  }
+}
+
+export function room(over: Partial<RoomView> = {}): RoomView {
+  const jid = over.room ?? 'club@conference.example.org'
+  return {
+    account: A1,
+    room: jid,
+    name: jid.split('@')[0] ?? jid,
+    nick: 'me',
+    state: 'joined',
+    subject: '',
+    role: 'participant',
+    affiliation: 'none',
+    occupants: 2,
+    bookmarked: true,
+    autojoin: true,
+    ...over
+  }
+}
+
+export function occupant(over: Partial<OccupantView> = {}): OccupantView {
+  return { nick: 'alice', role: 'participant', affiliation: 'none', show: 'available', status: '', avatar: null, ...over }
+}
+
+export function invite(over: Partial<RoomInviteView> = {}): RoomInviteView {
+  return { account: A1, room: 'party@conference.example.org', from: 'alice@example.org', reason: '', at: 0, ...over }
+}
+
+export function transfer(over: Partial<TransferView> = {}): TransferView {
+  return { id: `00000000-0000-4000-a000-${String(nextId++).padStart(12, '0')}`, direction: 'up', account: A1, peer: 'alice@example.org', name: 'file.bin', done: 0, total: 100, state: 'running', ...over }
+}
+
+export function hit(over: Partial<SearchHitView> = {}): SearchHitView {
+  const rowId = over.rowId ?? nextId++
+  return {
+    rowId,
+    cursor: rowId,
+    account: A1,
+    peer: 'alice@example.org',
+    name: 'alice',
+    direction: 'in',
+    id: `m-${rowId}`,
+    at: Date.now(),
+    snippet: { text: 'hello', ranges: [[0, 5]] },
     ...over
   }
 }

@@ -33,7 +33,7 @@ describe('catalogues', () => {
     for (const locale of ['en', 'zh-CN'] as const) {
       i18n.setLocale(locale)
       for (const key of Object.keys(en) as (keyof typeof en)[]) {
-        const out = i18n.t(key, { count: 2, name: 'N', jid: 'j', account: 'a', server: 's', date: 'd', names: 'n', seconds: 3, reason: 'r', version: 'v' })
+        const out = i18n.t(key, { count: 2, name: 'N', jid: 'j', account: 'a', server: 's', date: 'd', names: 'n', seconds: 3, reason: 'r', version: 'v', nick: 'k', emoji: '👍', from: 'f', room: 'r', path: '/p', limit: '1 MB', service: 'c' })
         expect(out, `${locale} ${key}`).not.toMatch(/[{}]/)
       }
     }

@@ -1,10 +1,12 @@
 import { describe, expect, test } from 'vitest'
-import { findLinks, parseLine, parseMessage, preview, safeHref, type Block, type Span } from '../../../src/renderer/src/lib/text'
+import { findLinks, neutraliseBidi, parseLine, parseMessage, preview, safeHref, splitControls, type Block, type Span } from '../../../src/renderer/src/lib/text'
 
 /** Flattens spans back to their text (directives included), to check nothing is lost. */
 function text(spans: Span[]): string {
   return spans
-    .map((s) => (s.kind === 'text' || s.kind === 'link' ? s.text : s.kind === 'code' ? `${s.marker}${s.text}${s.marker}` : `${s.marker}${text(s.children)}${s.marker}`))
+    .map((s) =>
+      s.kind === 'text' || s.kind === 'link' ? s.text : s.kind === 'control' ? s.char : s.kind === 'code' ? `${s.marker}${s.text}${s.marker}` : `${s.marker}${text(s.children)}${s.marker}`
+    )
     .join('')
 }
 
@@ -156,5 +158,38 @@ describe('edge cases', () => {
   test('preview is one line and bounded', () => {
     expect(preview('a\n\n  b\tc').text).toBe('a b c')
     expect(preview('y'.repeat(500)).text).toHaveLength(161)
+  })
+})
+
+describe('bidi controls are shown, never applied', () => {
+  test('overrides, embeddings and isolates become visible markers in text spans', () => {
+    expect(parseLine('invoice_\u202Efdp.exe')).toEqual([
+      { kind: 'text', text: 'invoice_' },
+      { kind: 'control', char: '\u202E', name: 'RLO' },
+      { kind: 'text', text: 'fdp.exe' }
+    ])
+    const names = [...'\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069'].map((ch) => (parseLine(`a${ch}b`)[1] as { name: string }).name)
+    expect(names).toEqual(['LRE', 'RLE', 'PDF', 'LRO', 'RLO', 'LRI', 'RLI', 'FSI', 'PDI'])
+    // Marks (LRM, RLM) and joiners stay: they only nudge neutral characters and build emoji.
+    expect(parseLine('a\u200Fb\u200Dc')).toEqual([{ kind: 'text', text: 'a\u200Fb\u200Dc' }])
+  })
+
+  test('inside styled spans too; link texts never contain one (a link ends before it)', () => {
+    const spans = parseLine('*bold \u2067x\u2069*')
+    expect(spans[0]).toMatchObject({ kind: 'strong', children: [{ kind: 'text', text: 'bold ' }, { kind: 'control', name: 'RLI' }, { kind: 'text', text: 'x' }, { kind: 'control', name: 'PDI' }] })
+    const withLink = parseLine('https://example.org/\u202Egnp.exe')
+    expect(withLink[0]).toEqual({ kind: 'link', text: 'https://example.org/', href: 'https://example.org/' })
+    expect(withLink[1]).toEqual({ kind: 'control', char: '\u202E', name: 'RLO' })
+  })
+
+  test('code and pre content, previews and plain names are neutralised the same way', () => {
+    expect(splitControls('x\u202Ey')).toEqual([
+      { kind: 'text', text: 'x' },
+      { kind: 'control', char: '\u202E', name: 'RLO' },
+      { kind: 'text', text: 'y' }
+    ])
+    expect(splitControls('')).toEqual([{ kind: 'text', text: '' }])
+    expect(neutraliseBidi('report\u202Efdp.exe')).toBe('report⟨RLO⟩fdp.exe')
+    expect(preview('see \u2066this\u2069').text).toBe('see ⟨LRI⟩this⟨PDI⟩')
   })
 })

@@ -16,3 +16,13 @@ export function matchesAll(haystack: string, words: readonly string[]): boolean 
 export function queryWords(query: string): string[] {
   return fold(query).split(/\s+/u).filter((w) => w !== '')
 }
+
+/** `yyyy-mm-dd` (a date input's value) as local midnight, or the end of that day. */
+export function dayBound(value: string, end: boolean): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+  if (!m) return undefined
+  const start = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])).getTime()
+  if (Number.isNaN(start)) return undefined
+  // The next local midnight minus 1 ms (a day is not always 24 hours: daylight saving time).
+  return end ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1).getTime() - 1 : start
+}

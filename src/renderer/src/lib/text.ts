@@ -12,6 +12,8 @@ export type Span =
   | { kind: 'strong' | 'emphasis' | 'strike'; marker: string; children: Span[] }
   /** Preformatted span: its content is never styled or linked. */
   | { kind: 'code'; marker: string; text: string }
+  /** A bidi control character, shown as a visible marker (⟨RLO⟩) instead of reordering the text. */
+  | { kind: 'control'; char: string; name: string }
 
 export type Block =
   /** Plain lines, each a list of spans; rendered joined by line breaks. */
@@ -45,6 +47,48 @@ const DIRECTIVES: Record<string, 'strong' | 'emphasis' | 'strike' | 'code'> = { 
 const KIND_BIT = { strong: 1, emphasis: 2, strike: 4, code: 8 } as const
 
 const isSpace = (ch: string | undefined): boolean => ch !== undefined && WHITESPACE.test(ch)
+
+/**
+ * Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069). Inside a message they
+ * can make `invoice_\u202Efdp.exe` look like `invoice_exe.pdf`, so they are never applied: each is
+ * shown as a visible marker with its name. (LRM/RLM marks stay: they only nudge neutral characters.)
+ */
+export const BIDI_CONTROLS: Readonly<Record<string, string>> = {
+  '\u202A': 'LRE',
+  '\u202B': 'RLE',
+  '\u202C': 'PDF',
+  '\u202D': 'LRO',
+  '\u202E': 'RLO',
+  '\u2066': 'LRI',
+  '\u2067': 'RLI',
+  '\u2068': 'FSI',
+  '\u2069': 'PDI'
+}
+const BIDI = /[\u202A-\u202E\u2066-\u2069]/g
+
+export type TextRun = { kind: 'text'; text: string } | { kind: 'control'; char: string; name: string }
+
+/** Text split around bidi controls, which become `control` runs. */
+export function splitControls(text: string): TextRun[] {
+  const out: TextRun[] = []
+  let start = 0
+  BIDI.lastIndex = 0
+  for (let m = BIDI.exec(text); m !== null; m = BIDI.exec(text)) {
+    if (m.index > start) out.push({ kind: 'text', text: text.slice(start, m.index) })
+    out.push({ kind: 'control', char: m[0], name: BIDI_CONTROLS[m[0]] ?? '?' })
+    start = m.index + 1
+  }
+  if (start < text.length || out.length === 0) out.push({ kind: 'text', text: text.slice(start) })
+  return out
+}
+
+/** The visible marker of a control (⟨RLO⟩). */
+export const controlMarker = (name: string): string => `\u27E8${name}\u27E9`
+
+/** Plain text with every bidi control replaced by its visible marker (previews, names, snippets). */
+export function neutraliseBidi(text: string): string {
+  return text.replace(BIDI, (ch) => controlMarker(BIDI_CONTROLS[ch] ?? '?'))
+}
 
 /** The href for a candidate link, or null when it is not one we open (scheme, empty host, credentials). */
 export function safeHref(candidate: string): string | null {
@@ -141,7 +185,7 @@ export function parseLine(line: string): Span[] {
     const out: Span[] = []
     let textStart = from
     const flush = (end: number): void => {
-      if (end > textStart) out.push({ kind: 'text', text: line.slice(textStart, end) })
+      if (end > textStart) out.push(...splitControls(line.slice(textStart, end)))
     }
     let i = from
     while (i < to) {
@@ -215,6 +259,6 @@ export function parseMessage(body: string): MessageText {
 /** A one-line, text-only preview (conversation list). */
 export function preview(body: string, max = 160): { action: boolean; text: string } {
   const action = body.startsWith('/me ')
-  const text = (action ? body.slice(4) : body).slice(0, max * 2).replace(/\s+/gu, ' ').trim()
+  const text = neutraliseBidi((action ? body.slice(4) : body).slice(0, max * 2).replace(/\s+/gu, ' ').trim())
   return { action, text: text.length > max ? `${text.slice(0, max)}…` : text }
 }

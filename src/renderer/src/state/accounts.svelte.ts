@@ -66,6 +66,11 @@ export class AccountsState {
   changePassword(id: AccountId, password: string): Promise<void> {
     return api.accounts.changePassword(id, password)
   }
+
+  /** The password after a failed sign-in (or when none is stored); main reconnects with it. */
+  setPassword(id: AccountId, password: string, remember: boolean): Promise<void> {
+    return api.accounts.setPassword(id, password, remember)
+  }
 }
 
 const KEY = Symbol('accounts')

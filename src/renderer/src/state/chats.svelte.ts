@@ -3,6 +3,7 @@ import { getContext, setContext } from 'svelte'
 import type { ChatMessageView, ConversationView, MessageStateView } from '../../../shared/ipc/contract'
 import type { AccountId } from '../../../shared/model/ids'
 import { api, on, toApiError, type ApiError } from '../lib/api'
+import { toggleReaction } from '../lib/reactions'
 import type { AccountsState } from './accounts.svelte'
 
 export const PAGE_SIZE = 50
@@ -28,9 +29,21 @@ export class MessageLog {
   /** True when the last change prepended older messages (the list keeps its scroll position from the end). */
   shift = $state(false)
   error = $state.raw<ApiError | null>(null)
+  /**
+   * After a jump to an older message the newest ones are not loaded: live messages are not appended
+   * (they would leave a gap) and scrolling down loads newer pages until the end is reached.
+   */
+  detached = $state(false)
+  loadingNewer = $state(false)
+  /** A message to bring into view; `seq` changes with every request (the same message twice). */
+  focus = $state.raw<{ id: string; seq: number } | null>(null)
+  /** Briefly highlighted after a jump (search hit, reply quote). */
+  highlighted = $state<string | null>(null)
 
   #ids = new Set<string>()
   #loading: Promise<void> | null = null
+  #focusSeq = 0
+  #highlightTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(
     readonly account: AccountId,
@@ -78,9 +91,109 @@ export class MessageLog {
     }
   }
 
+  /** Newer pages after a jump, until the newest message is loaded again. */
+  async loadNewer(): Promise<void> {
+    if (!this.detached || this.loadingNewer) return
+    const last = this.messages[this.messages.length - 1]
+    if (!last) {
+      this.detached = false
+      return
+    }
+    this.loadingNewer = true
+    try {
+      const page = await api.chats.history({ account: this.account, peer: this.peer, after: { at: last.at, id: last.id, ...(last.rowId ? { rowId: last.rowId } : {}) }, limit: PAGE_SIZE })
+      const fresh = this.#fresh(page)
+      if (page.length < PAGE_SIZE) this.detached = false
+      if (fresh.length > 0) {
+        this.shift = false
+        this.messages = [...this.messages, ...fresh.sort(byTime)]
+      }
+    } catch (err) {
+      this.error = toApiError(err)
+    } finally {
+      this.loadingNewer = false
+    }
+  }
+
+  /** Back to the newest page (after a jump): what the user wants when sending or pressing "newest". */
+  async showNewest(): Promise<void> {
+    if (!this.detached) return
+    const page = await api.chats.history({ account: this.account, peer: this.peer, limit: PAGE_SIZE })
+    this.#reset(page)
+    this.complete = page.length < PAGE_SIZE
+  }
+
+  /** Shows the message with this store row: from what is loaded, else the page around it. */
+  async jumpTo(rowId: number): Promise<void> {
+    await this.loadNewest()
+    let target = this.messages.find((m) => m.rowId === rowId)
+    if (!target) {
+      try {
+        const page = await api.chats.history({ account: this.account, peer: this.peer, around: rowId, limit: PAGE_SIZE })
+        this.#reset(page)
+        this.complete = false
+        this.detached = true
+        this.error = null
+      } catch (err) {
+        this.error = toApiError(err)
+        return
+      }
+      target = this.messages.find((m) => m.rowId === rowId)
+    }
+    if (target) this.focusOn(target.id)
+  }
+
+  /** Brings a loaded message into view and highlights it for a moment. */
+  focusOn(id: string, highlightMs = 2_000): void {
+    this.focus = { id, seq: ++this.#focusSeq }
+    this.highlighted = id
+    clearTimeout(this.#highlightTimer)
+    this.#highlightTimer = setTimeout(() => {
+      if (this.highlighted === id) this.highlighted = null
+    }, highlightMs)
+  }
+
+  /** Corrections, retractions and reactions, by id; quotes of a changed message follow it. */
+  applyUpdates(list: readonly ChatMessageView[]): void {
+    const byId = new Map<string, ChatMessageView>()
+    for (const m of list) {
+      byId.set(m.id, m)
+      if (m.stanzaId) byId.set(m.stanzaId, m)
+    }
+    let changed = false
+    const next = this.messages.map((m) => {
+      const update = byId.get(m.id)
+      if (update && update.id === m.id) {
+        changed = true
+        return { ...update, account: m.account }
+      }
+      const quoted = m.replyTo ? byId.get(m.replyTo.id) : undefined
+      if (quoted && m.replyTo) {
+        changed = true
+        return { ...m, replyTo: { ...m.replyTo, body: quoted.retracted ? '' : quoted.body, ...(quoted.retracted ? { retracted: true } : {}) } }
+      }
+      return m
+    })
+    if (changed) {
+      this.shift = false
+      this.messages = next
+    }
+  }
+
+  /** Our newest message that can still be corrected (Up arrow in an empty composer). */
+  lastOwn(): ChatMessageView | null {
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      const m = this.messages[i] as ChatMessageView
+      if (m.direction === 'out' && !m.retracted && m.state !== 'failed') return m
+    }
+    return null
+  }
+
   /** Live or sent messages (any order, duplicates ignored). */
   add(list: readonly ChatMessageView[]): void {
-    const fresh = this.#fresh(list)
+    // Detached after a jump: newer messages arrive with the next "newer" page instead.
+    const newest = this.messages[this.messages.length - 1]
+    const fresh = this.#fresh(this.detached && newest ? list.filter((m) => m.at <= newest.at) : list)
     if (fresh.length === 0) return
     const last = this.messages[this.messages.length - 1]
     fresh.sort(byTime)
@@ -104,6 +217,13 @@ export class MessageLog {
     }
   }
 
+  #reset(page: readonly ChatMessageView[]): void {
+    this.#ids = new Set()
+    this.detached = false
+    this.shift = false
+    this.messages = this.#fresh(page).sort(byTime)
+  }
+
   #fresh(list: readonly ChatMessageView[]): ChatMessageView[] {
     const out: ChatMessageView[] = []
     for (const m of list) {
@@ -115,16 +235,56 @@ export class MessageLog {
   }
 }
 
+/** A file picked, dropped or pasted, waiting for the user to send it. */
+export interface PendingFile {
+  id: number
+  file: File
+}
+
+/**
+ * What one conversation's composer holds while the user looks elsewhere: the draft, the message
+ * being answered or corrected, files waiting to be sent, the last failure.
+ */
+export class ComposerState {
+  text = $state('')
+  replyTo = $state.raw<ChatMessageView | null>(null)
+  editing = $state.raw<ChatMessageView | null>(null)
+  files = $state.raw<PendingFile[]>([])
+  error = $state.raw<ApiError | null>(null)
+  /** Bumped to ask the view to focus the text box (after Reply, Edit, a prefilled link). */
+  focusSeq = $state(0)
+  #fileSeq = 0
+
+  constructor(
+    readonly account: AccountId,
+    readonly peer: string
+  ) {}
+
+  requestFocus(): void {
+    this.focusSeq++
+  }
+
+  addFiles(files: readonly File[]): void {
+    if (files.length === 0) return
+    this.files = [...this.files, ...files.map((file) => ({ id: ++this.#fileSeq, file }))]
+  }
+
+  removeFile(id: number): void {
+    this.files = this.files.filter((f) => f.id !== id)
+  }
+}
+
 /** Conversations across accounts (newest first) and the message logs of those the user opened. */
 export class ChatsState {
   conversations = $state.raw<ReadonlyMap<string, ConversationView>>(new Map())
   loaded = $state(false)
-  /** Unsent composer text per conversation (kept while the user looks elsewhere). */
-  readonly drafts = new Map<string, string>()
   /** Called with each batch of incoming messages (for the screen-reader announcement). */
   onIncoming: ((messages: ChatMessageView[]) => void) | null = null
+  /** Conversations not to list (rooms the user left and forgot in this run). */
+  hidden = $state.raw<ReadonlySet<string>>(new Set())
 
   #logs = new Map<string, MessageLog>()
+  #composers = new Map<string, ComposerState>()
   #pending: ConversationView[][] | null = null
 
   constructor(private readonly accounts: AccountsState) {}
@@ -133,8 +293,9 @@ export class ChatsState {
   list = $derived.by(() => {
     const known = this.accounts.byId
     const filter = this.accounts.loaded
+    const hidden = this.hidden
     return [...this.conversations.values()]
-      .filter((c) => !filter || known.has(c.account))
+      .filter((c) => (!filter || known.has(c.account)) && !hidden.has(conversationKey(c.account, c.peer)))
       .sort((a, b) => b.updatedAt - a.updatedAt || (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0))
   })
 
@@ -147,7 +308,8 @@ export class ChatsState {
         else this.upsert(list)
       }),
       on('messages', (list) => this.#onMessages(list)),
-      on('messageStates', (list) => this.#onStates(list))
+      on('messageStates', (list) => this.#onStates(list)),
+      on('messageUpdates', (list) => this.#onUpdates(list))
     ]
     return () => offs.forEach((off) => off())
   }
@@ -171,6 +333,16 @@ export class ChatsState {
     const next = new Map(replace ? [] : this.conversations)
     for (const c of list) next.set(conversationKey(c.account, c.peer), c)
     this.conversations = next
+    if (this.hidden.size > 0 && list.some((c) => c.kind === 'room' && this.hidden.has(conversationKey(c.account, c.peer)))) {
+      const hidden = new Set(this.hidden)
+      for (const c of list) if (c.kind === 'room') hidden.delete(conversationKey(c.account, c.peer))
+      this.hidden = hidden
+    }
+  }
+
+  /** Stops listing a conversation (a forgotten room) until it comes back as a room. */
+  hide(account: AccountId, peer: string): void {
+    this.hidden = new Set([...this.hidden, conversationKey(account, peer)])
   }
 
   get(account: AccountId, peer: string): ConversationView | undefined {
@@ -189,6 +361,14 @@ export class ChatsState {
     return log
   }
 
+  /** The conversation's composer (draft, reply, correction, files), kept for the whole run. */
+  composer(account: AccountId, peer: string): ComposerState {
+    const key = conversationKey(account, peer)
+    let composer = this.#composers.get(key)
+    if (!composer) this.#composers.set(key, (composer = new ComposerState(account, peer)))
+    return composer
+  }
+
   /** Starts or shows a conversation (from the contact list, a notification, another window). */
   async open(account: AccountId, peer: string): Promise<ConversationView> {
     const view = await api.chats.open(account, peer)
@@ -196,10 +376,93 @@ export class ChatsState {
     return view
   }
 
-  async send(account: AccountId, peer: string, body: string): Promise<ChatMessageView> {
-    const message = await api.chats.send(account, peer, body, null)
+  async send(account: AccountId, peer: string, body: string, replyTo: string | null = null): Promise<ChatMessageView> {
+    const message = await api.chats.send(account, peer, body, replyTo)
     this.#logs.get(conversationKey(account, peer))?.add([message])
     return message
+  }
+
+  /**
+   * Sends what the composer holds: a correction of the message being edited, or a new message
+   * (answering the quoted one). The composer is cleared first and restored if sending fails.
+   */
+  async submit(composer: ComposerState): Promise<void> {
+    const body = composer.text
+    const { account, peer } = composer
+    const editing = composer.editing
+    const replyTo = composer.replyTo
+    if (body.trim() === '') return
+    composer.text = ''
+    composer.editing = null
+    composer.replyTo = null
+    composer.error = null
+    try {
+      if (editing) {
+        if (body !== editing.body) await api.chats.correct(account, peer, editing.id, body)
+      } else {
+        await this.send(account, peer, body, replyTo?.id ?? null)
+      }
+    } catch (err) {
+      composer.error = toApiError(err)
+      if (composer.text === '') {
+        composer.text = body
+        composer.editing = editing
+        composer.replyTo = replyTo
+      }
+    }
+  }
+
+  reply(message: ChatMessageView): void {
+    const composer = this.composer(message.account, message.peer)
+    if (composer.editing) composer.text = ''
+    composer.editing = null
+    composer.replyTo = message
+    composer.requestFocus()
+  }
+
+  startEdit(message: ChatMessageView): void {
+    if (message.direction !== 'out' || message.retracted) return
+    const composer = this.composer(message.account, message.peer)
+    composer.replyTo = null
+    composer.editing = message
+    composer.text = message.body
+    composer.requestFocus()
+  }
+
+  /** Up arrow in an empty composer: correct our last message. False when there is none. */
+  editLast(account: AccountId, peer: string): boolean {
+    const last = this.#logs.get(conversationKey(account, peer))?.lastOwn()
+    if (!last) return false
+    this.startEdit(last)
+    return true
+  }
+
+  cancelCompose(composer: ComposerState): void {
+    if (composer.editing) composer.text = ''
+    composer.editing = null
+    composer.replyTo = null
+  }
+
+  retract(message: ChatMessageView): Promise<void> {
+    return api.chats.retract(message.account, message.peer, message.id)
+  }
+
+  react(message: ChatMessageView, emojis: string[]): Promise<void> {
+    return api.chats.react(message.account, message.peer, message.id, emojis)
+  }
+
+  /** A click on a reaction: adds it to our set, or takes it back if it was ours. */
+  toggleReaction(message: ChatMessageView, emoji: string): Promise<void> {
+    return this.react(message, toggleReaction(message, emoji))
+  }
+
+  retry(message: ChatMessageView): Promise<void> {
+    return api.chats.retry(message.account, message.peer, message.id)
+  }
+
+  /** Opens the conversation's log at this message (search hit, reply quote) and highlights it. */
+  jumpTo(account: AccountId, peer: string, rowId: number): Promise<void> {
+    return this.log(account, peer).jumpTo(rowId)
   }
 
   async markRead(account: AccountId, peer: string): Promise<void> {
@@ -217,29 +480,30 @@ export class ChatsState {
   }
 
   #onMessages(list: ChatMessageView[]): void {
-    const byConversation = new Map<string, ChatMessageView[]>()
-    const incoming: ChatMessageView[] = []
-    for (const m of list) {
-      const key = conversationKey(m.account, m.peer)
-      let group = byConversation.get(key)
-      if (!group) byConversation.set(key, (group = []))
-      group.push(m)
-      if (m.direction === 'in') incoming.push(m)
-    }
+    const byConversation = groupBy(list)
+    const incoming = list.filter((m) => m.direction === 'in')
     for (const [key, group] of byConversation) this.#logs.get(key)?.add(group)
     if (incoming.length > 0) this.onIncoming?.(incoming)
   }
 
   #onStates(list: MessageStateView[]): void {
-    const byConversation = new Map<string, MessageStateView[]>()
-    for (const s of list) {
-      const key = conversationKey(s.account, s.peer)
-      let group = byConversation.get(key)
-      if (!group) byConversation.set(key, (group = []))
-      group.push(s)
-    }
-    for (const [key, group] of byConversation) this.#logs.get(key)?.applyStates(group)
+    for (const [key, group] of groupBy(list)) this.#logs.get(key)?.applyStates(group)
   }
+
+  #onUpdates(list: ChatMessageView[]): void {
+    for (const [key, group] of groupBy(list)) this.#logs.get(key)?.applyUpdates(group)
+  }
+}
+
+function groupBy<T extends { account: AccountId; peer: string }>(list: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>()
+  for (const item of list) {
+    const key = conversationKey(item.account, item.peer)
+    let group = out.get(key)
+    if (!group) out.set(key, (group = []))
+    group.push(item)
+  }
+  return out
 }
 
 const KEY = Symbol('chats')

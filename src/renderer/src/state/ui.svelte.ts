@@ -1,8 +1,34 @@
 import { getContext, setContext } from 'svelte'
+import type { ErrorView } from '../../../shared/model/errors'
 import type { AccountId } from '../../../shared/model/ids'
 
 export type Tab = 'chats' | 'contacts' | 'accounts'
-export type GlobalDialog = 'settings' | 'add-contact' | 'add-account' | 'blocked'
+export type GlobalDialog = 'settings' | 'add-contact' | 'add-account' | 'blocked' | 'join-room' | 'search'
+
+/** What the "Add contact" dialog starts with (an xmpp: link). */
+export interface AddContactPrefill {
+  jid: string
+  name: string
+  group: string
+}
+
+/** What the "Join a room" dialog starts with (an invitation that needs a nick or password). */
+export interface JoinPrefill {
+  account?: AccountId
+  room?: string
+  nick?: string
+  password?: string
+  /** Why the first attempt failed, shown at once. */
+  error?: ErrorView
+}
+
+/** Whose profile the profile dialog shows; `own` opens the editor. */
+export interface ProfileTarget {
+  account: AccountId
+  jid: string
+  name: string
+  own?: boolean
+}
 
 export interface Toast {
   id: number
@@ -30,6 +56,10 @@ export class UiState {
   tab = $state<Tab>('chats')
   selected = $state.raw<ChatRef | null>(null)
   dialog = $state<GlobalDialog | null>(null)
+  /** Prefill of the dialog that is open (add contact, join a room). */
+  prefill = $state.raw<AddContactPrefill | JoinPrefill | null>(null)
+  /** The profile dialog (a contact's, or our own editor). */
+  profile = $state.raw<ProfileTarget | null>(null)
   /** First run: no accounts yet (stays until a sign-in or registration succeeds). */
   onboarding = $state(false)
   ready = $state(false)
@@ -55,12 +85,18 @@ export class UiState {
     return this.selected !== null && this.selected.account === account && this.selected.peer === peer
   }
 
-  openDialog(dialog: GlobalDialog): void {
+  openDialog(dialog: GlobalDialog, prefill: AddContactPrefill | JoinPrefill | null = null): void {
+    this.prefill = prefill
     this.dialog = dialog
   }
 
   closeDialog(): void {
     this.dialog = null
+    this.prefill = null
+  }
+
+  showProfile(target: ProfileTarget | null): void {
+    this.profile = target
   }
 
   /** Shows a note for a few seconds (and announces it). */

@@ -1,0 +1,131 @@
+/**
+ * Group chats (XEP-0045) as the UI words them: who may do what to whom, occupants by role, room
+ * error conditions and "why we left" reasons as translation keys.
+ */
+import type { OccupantView, RoomAffiliation, RoomRole, RoomView } from '../../../shared/ipc/contract'
+import type { ErrorView } from '../../../shared/model/errors'
+import type { MessageKey } from '../i18n/en'
+
+const AFFILIATION_RANK: Record<RoomAffiliation, number> = { outcast: 0, none: 1, member: 2, admin: 3, owner: 4 }
+export const ROLE_ORDER: readonly RoomRole[] = ['moderator', 'participant', 'visitor', 'none']
+
+export type OccupantAction = 'kick' | 'ban' | 'moderator' | 'participant' | 'visitor'
+
+export interface Me {
+  nick: string
+  role: RoomRole
+  affiliation: RoomAffiliation
+}
+
+const atLeastAdmin = (a: RoomAffiliation): boolean => AFFILIATION_RANK[a] >= AFFILIATION_RANK.admin
+
+/**
+ * What we may do to an occupant (XEP-0045 §8–§9): moderators kick and give or take the voice of
+ * people below admin; admins and owners also make and unmake moderators and ban (by real JID,
+ * someone of a lower affiliation than theirs). Never to ourselves.
+ */
+export function occupantActions(me: Me, o: OccupantView): OccupantAction[] {
+  if (o.nick === me.nick) return []
+  const out: OccupantAction[] = []
+  const protectedTarget = atLeastAdmin(o.affiliation)
+  if (me.role === 'moderator') {
+    if (!protectedTarget) out.push('kick')
+    if (o.role === 'visitor') out.push('participant')
+    if (o.role === 'participant' && !protectedTarget) out.push('visitor')
+  }
+  if (atLeastAdmin(me.affiliation)) {
+    if (o.role !== 'moderator') out.push('moderator')
+    else if (!protectedTarget) out.push('participant')
+    if (o.jid && AFFILIATION_RANK[o.affiliation] < AFFILIATION_RANK[me.affiliation]) out.push('ban')
+  }
+  return out
+}
+
+/** Moderators may change the subject (rooms may allow more people; this is the safe default). */
+export const canEditSubject = (room: Pick<RoomView, 'role' | 'state'>): boolean => room.state === 'joined' && room.role === 'moderator'
+
+/** Occupants grouped by role (moderators first), each group by nick. */
+export function groupOccupants(list: Iterable<OccupantView>, compare: (a: string, b: string) => number): { role: RoomRole; occupants: OccupantView[] }[] {
+  const groups = new Map<RoomRole, OccupantView[]>()
+  for (const o of list) {
+    let g = groups.get(o.role)
+    if (!g) groups.set(o.role, (g = []))
+    g.push(o)
+  }
+  return ROLE_ORDER.filter((r) => groups.has(r)).map((role) => ({ role, occupants: (groups.get(role) as OccupantView[]).sort((a, b) => compare(a.nick, b.nick)) }))
+}
+
+/** The nick of `room@service/nick` (everything after the first slash). */
+export function nickOf(resource: string): string {
+  const slash = resource.indexOf('/')
+  return slash >= 0 ? resource.slice(slash + 1) : ''
+}
+
+/** The body names our nick as a word (case-insensitive), as room clients highlight mentions. */
+export function mentions(body: string, nick: string): boolean {
+  const n = nick.trim()
+  if (n === '') return false
+  const hay = body.toLocaleLowerCase()
+  const needle = n.toLocaleLowerCase()
+  // A letter or digit glued to the nick makes another word; CJK text has no spaces, so those scripts do not.
+  const word = /(?![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}])[\p{L}\p{N}_]/u
+  for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) {
+    const before = hay[i - 1]
+    const after = hay[i + needle.length]
+    if ((before === undefined || !word.test(before)) && (after === undefined || !word.test(after))) return true
+  }
+  return false
+}
+
+const JOIN_ERRORS: Record<string, MessageKey> = {
+  'not-authorized': 'rooms.error.password',
+  forbidden: 'rooms.error.banned',
+  conflict: 'rooms.error.nickTaken',
+  'registration-required': 'rooms.error.membersOnly',
+  'service-unavailable': 'rooms.error.full',
+  'item-not-found': 'rooms.error.notFound',
+  'not-allowed': 'rooms.error.notAllowed',
+  'not-acceptable': 'rooms.error.nickRejected',
+  'jid-malformed': 'rooms.error.nickRejected',
+  'policy-violation': 'rooms.error.nickRejected'
+}
+
+/** A join (or create) failure in plain words, when it is a room condition we know. */
+export function roomErrorKey(error: Pick<ErrorView, 'code' | 'condition' | 'detail'> | null | undefined): MessageKey | null {
+  if (!error) return null
+  if (error.code === 'invalid-argument' && error.condition === 'conflict') return 'rooms.error.exists'
+  if (error.code !== 'stanza-error' || !error.condition) return null
+  return JOIN_ERRORS[error.condition] ?? null
+}
+
+/** The room wants a password (none given, or a wrong one). */
+export const needsPassword = (error: Pick<ErrorView, 'code' | 'condition'> | null | undefined): boolean =>
+  !!error && error.code === 'stanza-error' && error.condition === 'not-authorized'
+
+const LEFT_REASONS: Record<string, MessageKey> = {
+  kicked: 'rooms.left.kicked',
+  banned: 'rooms.left.banned',
+  destroyed: 'rooms.left.destroyed',
+  affiliation: 'rooms.left.affiliation',
+  'members-only': 'rooms.left.membersOnly',
+  shutdown: 'rooms.left.shutdown',
+  error: 'rooms.left.error'
+}
+
+/** Why we are not in a room any more, in words (a plain "left" has no sentence). */
+export function leftReasonKey(reason: string | undefined): MessageKey | null {
+  return reason ? (LEFT_REASONS[reason] ?? null) : null
+}
+
+export const ROLE_KEYS: Record<RoomRole, MessageKey> = {
+  moderator: 'rooms.role.moderators',
+  participant: 'rooms.role.participants',
+  visitor: 'rooms.role.visitors',
+  none: 'rooms.role.none'
+}
+
+export const AFFILIATION_KEYS: Partial<Record<RoomAffiliation, MessageKey>> = {
+  owner: 'rooms.affiliation.owner',
+  admin: 'rooms.affiliation.admin',
+  member: 'rooms.affiliation.member'
+}
