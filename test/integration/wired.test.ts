@@ -109,6 +109,20 @@ describe('files and avatars through the API', () => {
   })
 })
 
+describe('accounts through the API', () => {
+  it('tells the window about an account signed in through the core (an xmpp: link, the harness)', async () => {
+    const a = core()
+    const service = createApi(a, { app: stubApp(), ui: stubUi() })
+    const lists: string[][] = []
+    service.on('accounts', (list) => lists.push(list.map((x) => x.jid)))
+    const alice = await registered(a, t)
+    await until(() => lists.some((l) => l.includes(alice.jid)))
+    await a.accounts.remove(alice.id)
+    await until(() => (lists.at(-1) ?? ['?']).length === 0)
+    service.dispose()
+  })
+})
+
 function stubApp() {
   return {
     info: () => ({ name: 'Parley', version: 'test', platform: 'linux', systemLocales: ['en'], harness: true }),

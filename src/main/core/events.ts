@@ -12,6 +12,8 @@ import type { BookmarkEvents } from './xep/0402-bookmarks'
 /** Everything the core reports, per account. Payloads are plain data (they cross IPC as they are). */
 export interface CoreEvents extends Omit<MucEvents, 'messageState'>, BookmarkEvents {
   connectionState: { account: AccountId; state: ConnectionState }
+  /** The list of accounts changed (added, kept after sign-in, removed, settings changed). */
+  accountsChanged: Record<string, never>
   /** The session is fully up: roster fetched and initial presence sent (or resumed). */
   sessionReady: { account: AccountId; resumed: boolean }
   /** The whole roster, after a fetch (or from the version cache). */

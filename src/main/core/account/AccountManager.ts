@@ -281,5 +281,6 @@ export class AccountManager {
 
   private async persist(): Promise<void> {
     await this.deps.settings.saveAccounts([...this.accounts.values()].filter((a) => !this.trying.has(a.id)).map((a) => a.settings))
+    this.deps.emit('accountsChanged', {})
   }
 }

@@ -59,6 +59,7 @@ export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort;
   const accountViews = (): AccountView[] => core.accounts.list().map(toAccountView(core))
   const accountsChanged = (): void => batcher.replace('accounts', accountViews())
   core.events.on('connectionState', accountsChanged)
+  core.events.on('accountsChanged', accountsChanged)
   core.events.on('ownPresence', accountsChanged)
   core.events.on('subscription', ({ account, jid, change }) => batcher.notice({ kind: change, account, jid }))
   core.events.on('registered', ({ account, jid }) => batcher.notice({ kind: 'registered', account, jid }))

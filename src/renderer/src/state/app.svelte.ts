@@ -110,8 +110,10 @@ async function start(app: AppState): Promise<() => void> {
     avatars.subscribe(),
     desktop.subscribe(mainWindow),
     on('accounts', (list) => {
-      // The last account was removed: back to the welcome screen.
+      // The last account was removed: back to the welcome screen; an account added elsewhere
+      // (another window, an xmpp: link) ends it.
       if (list.length === 0 && ui.ready) ui.onboarding = true
+      else if (list.length > 0 && ui.onboarding) ui.onboarding = false
       // The open conversation belonged to a removed account.
       if (ui.selected && !ui.windowChat && !list.some((a) => a.id === ui.selected?.account)) ui.select(null)
     }),
