@@ -1,6 +1,11 @@
 import type { ContactKey, ContactView, EventName, Events } from '../../../shared/ipc/contract'
 
 const FLUSH_MS = 16
+/**
+ * A whole roster is sent in slices: each event is one task in the window, and a 5,000-contact
+ * event (parse, index, sort, render) would be one task of over 50 ms, a visible freeze.
+ */
+export const CONTACTS_PER_EVENT = 1000
 
 type Listener = <E extends EventName>(event: E, payload: Events[E]) => void
 
@@ -93,7 +98,10 @@ export class EventBatcher {
       const remove: ContactKey[] = []
       for (const v of this.contacts.values()) ('name' in v ? upsert : remove).push(v)
       this.contacts.clear()
-      this.deliver('contacts', { upsert, remove })
+      this.deliver('contacts', { upsert: upsert.slice(0, CONTACTS_PER_EVENT), remove })
+      for (let i = CONTACTS_PER_EVENT; i < upsert.length; i += CONTACTS_PER_EVENT) {
+        this.deliver('contacts', { upsert: upsert.slice(i, i + CONTACTS_PER_EVENT), remove: [] })
+      }
     }
     if (this.conversations.size > 0) {
       const list = [...this.conversations.values()]
