@@ -5,6 +5,7 @@ import { startProsody } from '../../test/helpers/prosody'
 import { benchBurst } from './burst'
 import { benchLogin } from './login'
 import { benchStore } from './store'
+import { benchUi } from './ui'
 import { printTable } from './table'
 
 const wanted = new Set(process.argv.slice(2))
@@ -21,4 +22,5 @@ if (run('login')) {
 }
 if (run('burst')) printTable('Incoming burst (scripted TLS server on loopback)', await benchBurst())
 if (run('parser')) console.log('\n(parser: npm run bench:parser)')
+if (run('ui')) printTable('The window (headless Chromium, harness, private Prosody)', await benchUi())
 if (run('store')) printTable('History store: 1,000,000 messages (file database)', await benchStore())

@@ -13,20 +13,9 @@ import type { Logger } from '../../src/main/core/log'
 import { target } from '../helpers/target'
 import type { E2eContext } from './buildRenderer'
 
-/** Debian's Chromium through its wrapper script (its `[: … unexpected operator` noise is harmless). */
-export const CHROMIUM = '/usr/bin/chromium'
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // The wrapper means to add this when /dev/shm is small (CI containers: 64 MB) but its check breaks
-  // when findmnt prints two lines; without it Chromium can crash there, so always pass it.
-  '--disable-dev-shm-usage'
-]
+export { CHROMIUM, CHROMIUM_ARGS } from './chromium'
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium'
+
 const VIEWPORT = { width: 1000, height: 680 }
 /** Longest wait for one UI state (sign-in, a message arriving); generous for 2 busy cores. */
 export const UI_TIMEOUT = 20_000
