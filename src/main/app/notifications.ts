@@ -102,6 +102,8 @@ export class Notifier {
 
   private onMessage(m: ChatMessageView): void {
     if (m.direction !== 'in' || m.retracted || m.body.trim() === '') return
+    // In a group chat only a mention of our nick notifies (the rest is counted as unread).
+    if (m.nick !== undefined && !m.mention) return
     if (!this.wanted(m.account, m.peer)) return
     if (this.isCatchUp(m.account) || m.source === 'archive' || this.now() - m.at > STALE_MS || this.isBurst()) {
       this.addToSummary((p) => {
@@ -111,10 +113,11 @@ export class Notifier {
       return
     }
     const s = this.deps.strings()
-    const name = this.deps.nameOf(m.account, m.peer)
+    const chat = this.deps.nameOf(m.account, m.peer)
+    const name = m.nick ?? chat
     const text = m.action ? `${name} ${m.body.slice(4)}` : m.body
     this.show({
-      title: name,
+      title: m.nick !== undefined ? `${m.nick} (${chat})` : chat,
       body: this.deps.settings().notificationText ? text : s.newMessage,
       onClick: () => {
         this.deps.focusWindow()

@@ -115,6 +115,15 @@ describe('Notifier: which messages notify', () => {
     expect(shown()).toEqual([])
   })
 
+  it('in a group chat, notifies only a mention of our nick, titled with the nick and the room', () => {
+    const t = setup()
+    notifier = t.notifier
+    t.send(message('tea@rooms.capulet.lit', 'just chatting', { nick: 'Nurse', resource: 'tea@rooms.capulet.lit/Nurse' }))
+    expect(shown()).toEqual([])
+    t.send(message('tea@rooms.capulet.lit', 'Romeo, are you there?', { nick: 'Nurse', resource: 'tea@rooms.capulet.lit/Nurse', mention: true }))
+    expect(shown()).toEqual([{ title: 'Nurse (tea@rooms.capulet.lit)', body: 'Romeo, are you there?' }])
+  })
+
   it('hides the text when the privacy setting says so', () => {
     const t = setup({ settings: { notificationText: false } })
     notifier = t.notifier
