@@ -7,6 +7,8 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import { chromium, type Page } from 'playwright-core'
 import { startHarness } from '../harness/server'
 import { createCore, type Core } from '../../src/main/core/createCore'
@@ -74,6 +76,19 @@ async function rosterFloor(server: ProsodyServer, name: string): Promise<number>
   return ms
 }
 
+v8.setFlagsFromString('--expose_gc')
+const nodeGc = vm.runInNewContext('gc') as () => void
+
+/** Live JS heap after a full collection: the page's (the window) and this process's (the core, as in Electron's main). */
+async function heaps(page: Page): Promise<{ page: number; node: number }> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('HeapProfiler.collectGarbage')
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage')
+  await cdp.detach()
+  nodeGc()
+  return { page: usedSize / 2 ** 20, node: process.memoryUsage().heapUsed / 2 ** 20 }
+}
+
 async function longest(page: Page, from: number, to: number): Promise<number> {
   return page.evaluate(
     ([a, b]) => Math.max(0, ...(globalThis as unknown as { __bench: { tasks: [number, number][] } }).__bench.tasks.filter(([s, d]) => s + d >= a && s <= b).map(([, d]) => d)),
@@ -125,10 +140,14 @@ export async function benchUi(): Promise<Row[]> {
       registered.add('viewer')
       await harness.core.accounts.signIn({ jid: `viewer@${server.domain}`, password: 'pw', server: over(server) })
       await page.getByRole('tab', { name: en['tabs.contacts'] }).waitFor()
+      const empty = await heaps(page)
       const r = await showRoster(page, harness, server, name, n)
+      const full = await heaps(page)
       rows.push({ what: `roster of ${n}: floor (log in + roster get, nothing shown)`, value: floor, unit: 'ms', ratio: 1 })
       rows.push({ what: `roster of ${n}: signed in and shown in the window`, value: r.ms, unit: 'ms', ratio: r.ms / floor })
       rows.push({ what: `roster of ${n}: longest main-thread task over 50 ms meanwhile (0 = none)`, value: r.longest, unit: 'ms' })
+      rows.push({ what: `roster of ${n}: window JS heap (floor: the same window before)`, value: full.page, unit: 'MiB', ratio: full.page / empty.page })
+      rows.push({ what: `roster of ${n}: core JS heap, Node (floor: before)`, value: full.node, unit: 'MiB', ratio: full.node / empty.node })
       if (n === 1000) rows.push(...(await burst(page, harness, server, r.id)))
       await page.context().close()
       await harness.close()
