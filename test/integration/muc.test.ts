@@ -150,8 +150,8 @@ describe('group chats (XEP-0045)', () => {
     expect(await alice.muc.roomInfo(secret)).toMatchObject({ name: 'Secret Cave', passwordProtected: true, nonAnonymous: true, public: true })
     expect((await bob.muc.listRooms(SERVICE)).map((r) => r.jid)).toContain(secret)
 
-    await expect(bob.muc.join(secret, { nick: 'Bob' })).rejects.toMatchObject({ code: 'stanza-error', condition: 'not-authorized' })
-    await expect(bob.muc.join(secret, { nick: 'Bob', password: 'wrong' })).rejects.toMatchObject({ condition: 'not-authorized' })
+    await expect(bob.muc.join(secret, { nick: 'Bob' })).rejects.toMatchObject({ code: 'room-password-required', condition: 'not-authorized' })
+    await expect(bob.muc.join(secret, { nick: 'Bob', password: 'wrong' })).rejects.toMatchObject({ code: 'room-password-wrong', condition: 'not-authorized' })
     expect(bob.rec.all('roomState').filter((e) => e.state.state === 'error')).toHaveLength(2)
     const joined = await bob.muc.join(secret, { nick: 'Bob', password: 'cauldronburn' })
     expect(joined).toMatchObject({ nick: 'Bob', role: 'participant', affiliation: 'none', created: false })
@@ -160,7 +160,12 @@ describe('group chats (XEP-0045)', () => {
     const arrival = await alice.rec.seen('roomOccupants', (e) => e.room === secret && e.occupants.some((o) => o.nick === 'Bob'))
     expect(arrival.occupants.find((o) => o.nick === 'Bob')).toMatchObject({ jid: bob.jid, role: 'participant', affiliation: 'none' })
     expect(arrival.occupants.find((o) => o.nick === 'Bob')?.occupantId).toBeTruthy()
-    await expect(bob.muc.join(instant, { nick: 'Alice' })).rejects.toMatchObject({ condition: 'conflict' })
+    await expect(bob.muc.join(instant, { nick: 'Alice' })).rejects.toMatchObject({ code: 'room-nick-conflict', condition: 'conflict' })
+    // Join refusals reach the caller as room codes, the stanza condition kept for the details.
+    const club = newRoom('club')
+    await alice.muc.join(club, { nick: 'Alice' })
+    await alice.muc.configure(club, { membersOnly: true })
+    await expect(bob.muc.join(club, { nick: 'Bob' })).rejects.toMatchObject({ code: 'room-members-only', condition: 'registration-required' })
   })
 
   it('messages both ways carry the room’s identity of the sender; subject; history from the room archive without duplicates', async () => {
@@ -253,7 +258,7 @@ describe('group chats (XEP-0045)', () => {
     await alice.muc.setAffiliation(room, bob.jid, 'outcast', 'bye')
     expect((await banned).state).toMatchObject({ reason: 'banned', text: 'bye' })
     expect((await alice.muc.affiliations(room, 'outcast')).map((b) => b.jid)).toEqual([bob.jid])
-    await expect(bob.muc.join(room, { nick: 'Bob' })).rejects.toMatchObject({ condition: 'forbidden' })
+    await expect(bob.muc.join(room, { nick: 'Bob' })).rejects.toMatchObject({ code: 'room-banned', condition: 'forbidden' })
   })
 
   it('nick changes, joining again after a new session, and leaving', async () => {
@@ -261,7 +266,7 @@ describe('group chats (XEP-0045)', () => {
     const bob = await user()
     const room = await roomWith(alice, [bob, 'Bob'])
 
-    await expect(bob.muc.changeNick(room, 'Alice')).rejects.toMatchObject({ condition: 'conflict' })
+    await expect(bob.muc.changeNick(room, 'Alice')).rejects.toMatchObject({ code: 'room-nick-conflict', condition: 'conflict' })
     const renamed = alice.rec.seen('roomOccupants', (e) => e.removed.some((r) => r.reason === 'nick-changed' && r.newNick === 'Robert'))
     await bob.muc.changeNick(room, 'Robert')
     await renamed

@@ -27,6 +27,16 @@ export type ErrorCode =
   | 'registration-invalid' // missing or invalid fields (not-acceptable / bad-request / jid-malformed)
   | 'registration-throttled' // too many attempts
   | 'registration-form-required' // the server asks for fields we must show the user (CAPTCHA, e-mail…)
+  // group chats: the room refused to let us in (XEP-0045 §7.2), or a nick change; `condition` keeps the stanza error
+  | 'room-password-required' // not-authorized, and we gave no password
+  | 'room-password-wrong' // not-authorized although we gave one
+  | 'room-banned' // forbidden: we are an outcast
+  | 'room-members-only' // registration-required: only members may enter
+  | 'room-nick-conflict' // conflict: someone else has the nick (or reserved it)
+  | 'room-nick-rejected' // not-acceptable / jid-malformed / policy-violation: the room does not take the nick
+  | 'room-not-found' // item-not-found / gone / remote-server-not-found: no such room (or it is locked) or service
+  | 'room-unavailable' // service-unavailable: the room is full or the service is down
+  | 'room-creation-restricted' // not-allowed: the service does not let us create the room
   // protocol
   | 'stream-error' // the server ended the stream; `condition` says why
   | 'bad-input' // the server sent XML we refuse (malformed, restricted, oversized); we ended the stream

@@ -49,10 +49,14 @@ describe('who may do what (pure)', () => {
     expect(mentions('hey Mei!', 'mei')).toBe(true)
     expect(mentions('meiling is here', 'mei')).toBe(false)
     expect(mentions('你好mei', 'mei')).toBe(true)
-    expect(roomErrorKey({ code: 'stanza-error', condition: 'not-authorized', detail: '' })).toBe('rooms.error.password')
-    expect(roomErrorKey({ code: 'stanza-error', condition: 'conflict', detail: '' })).toBe('rooms.error.nickTaken')
-    expect(roomErrorKey({ code: 'invalid-argument', condition: 'conflict', detail: 'x already exists' })).toBe('rooms.error.exists')
-    expect(roomErrorKey({ code: 'timeout', detail: '' })).toBeNull()
+    expect(roomErrorKey({ code: 'room-password-required', condition: 'not-authorized' })).toBe('rooms.error.password')
+    expect(roomErrorKey({ code: 'room-password-wrong', condition: 'not-authorized' })).toBe('rooms.error.wrongPassword')
+    expect(roomErrorKey({ code: 'room-nick-conflict', condition: 'conflict' })).toBe('rooms.error.nickTaken')
+    expect(roomErrorKey({ code: 'room-unavailable', condition: 'service-unavailable' })).toBe('rooms.error.full')
+    expect(roomErrorKey({ code: 'invalid-argument', condition: 'conflict' })).toBe('rooms.error.exists')
+    // The words come from the code the core chose, not from the raw condition.
+    expect(roomErrorKey({ code: 'stanza-error', condition: 'conflict' })).toBeNull()
+    expect(roomErrorKey({ code: 'timeout' })).toBeNull()
   })
 })
 
@@ -103,8 +107,9 @@ describe('Join or create a room', () => {
   })
 
   test('a room that wants a password asks for it; a wrong one is said so; the right one joins', async () => {
-    const refused = fail({ code: 'stanza-error', condition: 'not-authorized', detail: 'room-password-required: ' })
-    const { bridge, dialog } = await openDialog((b) => b.api.rooms.join.mockResolvedValueOnce(refused).mockResolvedValueOnce(refused))
+    const refused = fail({ code: 'room-password-required', condition: 'not-authorized', detail: 'not-authorized' })
+    const wrong = fail({ code: 'room-password-wrong', condition: 'not-authorized', detail: 'not-authorized' })
+    const { bridge, dialog } = await openDialog((b) => b.api.rooms.join.mockResolvedValueOnce(refused).mockResolvedValueOnce(wrong))
     await fireEvent.input(within(dialog).getByLabelText('Room address'), { target: { value: 'secret@conference.example.org' } })
     expect(within(dialog).queryByLabelText('Room password')).toBeNull()
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Join' }))
@@ -259,7 +264,7 @@ describe('a room’s view', () => {
     expect(composer.disabled).toBe(true)
     expect(screen.getByText('Join the room again to send messages.')).toBeTruthy()
 
-    bridge.emit('rooms', [room({ room: ROOM, name: 'Club', state: 'error', error: { code: 'stanza-error', condition: 'not-authorized', detail: 'room-password-required: ' } })])
+    bridge.emit('rooms', [room({ room: ROOM, name: 'Club', state: 'error', error: { code: 'room-password-required', condition: 'not-authorized', detail: 'not-authorized' } })])
     await settle(1)
     expect(screen.getByRole('alert').textContent).toContain('This room needs a password.')
     const again = screen.getByRole('button', { name: 'Join again' }) as HTMLButtonElement
@@ -298,7 +303,7 @@ describe('invitations', () => {
     const s = await setup((b) => {
       b.api.accounts.list.mockResolvedValue(ok([account({ jid: 'mei@example.org' })]))
       b.api.rooms.invites.mockResolvedValue(ok([invite()]))
-      b.api.rooms.join.mockResolvedValueOnce(fail({ code: 'stanza-error', condition: 'conflict', detail: 'room-nick-conflict: ' }))
+      b.api.rooms.join.mockResolvedValueOnce(fail({ code: 'room-nick-conflict', condition: 'conflict', detail: 'conflict' }))
     })
     render(App, { props: { app: s.app } })
     await settle()

@@ -5,6 +5,7 @@
 import type { OccupantView, RoomAffiliation, RoomRole, RoomView } from '../../../shared/ipc/contract'
 import type { ErrorView } from '../../../shared/model/errors'
 import type { MessageKey } from '../i18n/en'
+import { errorKey } from './errors'
 
 const AFFILIATION_RANK: Record<RoomAffiliation, number> = { outcast: 0, none: 1, member: 2, admin: 3, owner: 4 }
 export const ROLE_ORDER: readonly RoomRole[] = ['moderator', 'participant', 'visitor', 'none']
@@ -77,30 +78,16 @@ export function mentions(body: string, nick: string): boolean {
   return false
 }
 
-const JOIN_ERRORS: Record<string, MessageKey> = {
-  'not-authorized': 'rooms.error.password',
-  forbidden: 'rooms.error.banned',
-  conflict: 'rooms.error.nickTaken',
-  'registration-required': 'rooms.error.membersOnly',
-  'service-unavailable': 'rooms.error.full',
-  'item-not-found': 'rooms.error.notFound',
-  'not-allowed': 'rooms.error.notAllowed',
-  'not-acceptable': 'rooms.error.nickRejected',
-  'jid-malformed': 'rooms.error.nickRejected',
-  'policy-violation': 'rooms.error.nickRejected'
-}
-
-/** A join (or create) failure in plain words, when it is a room condition we know. */
-export function roomErrorKey(error: Pick<ErrorView, 'code' | 'condition' | 'detail'> | null | undefined): MessageKey | null {
+/** A join (or create) failure in plain words, when it is a room refusal the core named. */
+export function roomErrorKey(error: Pick<ErrorView, 'code' | 'condition'> | null | undefined): MessageKey | null {
   if (!error) return null
   if (error.code === 'invalid-argument' && error.condition === 'conflict') return 'rooms.error.exists'
-  if (error.code !== 'stanza-error' || !error.condition) return null
-  return JOIN_ERRORS[error.condition] ?? null
+  return error.code.startsWith('room-') ? errorKey(error) : null
 }
 
 /** The room wants a password (none given, or a wrong one). */
-export const needsPassword = (error: Pick<ErrorView, 'code' | 'condition'> | null | undefined): boolean =>
-  !!error && error.code === 'stanza-error' && error.condition === 'not-authorized'
+export const needsPassword = (error: Pick<ErrorView, 'code'> | null | undefined): boolean =>
+  error?.code === 'room-password-required' || error?.code === 'room-password-wrong'
 
 const LEFT_REASONS: Record<string, MessageKey> = {
   kicked: 'rooms.left.kicked',

@@ -145,7 +145,7 @@ export class JoinForm {
       const error = toApiError(err)
       this.error = error
       if (needsPassword(error)) {
-        this.wrongPassword = this.askPassword && tried !== ''
+        this.wrongPassword = error.code === 'room-password-wrong'
         this.askPassword = true
         this.password = ''
       }

@@ -588,7 +588,7 @@ export class MucModule implements AccountModule {
       return
     }
     if (entry.phase === 'joining' && (nick === '' || nick === entry.nick)) {
-      this.failJoin(entry, joinError(stanza))
+      this.failJoin(entry, joinError(stanza, entry.password !== undefined))
       return
     }
     this.ctx.log.debug('room sent a presence error', { room: entry.jid, err: stanzaError(stanza).detail })

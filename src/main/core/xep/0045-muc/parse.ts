@@ -2,6 +2,7 @@
 // Identity comes only from the room: the `from` it stamps (`room/nick`), the items and status codes
 // in its presence, the XEP-0421 id it vouches for. Bodies are text and never looked into for it.
 import { bare, jidToString, parseJid } from '../../../../shared/jid'
+import type { ErrorCode } from '../../../../shared/model/errors'
 import { CoreError } from '../../errors'
 import { bodyOf, isAction } from '../../im/message/parse'
 import { parseAvailable, presenceKind, statusText } from '../../im/presence/parse'
@@ -158,42 +159,38 @@ export function exitOf(p: Pick<OccupantPresence, 'statuses' | 'item' | 'destroy'
   return 'left'
 }
 
-/** Codes proposed for ErrorCode, one per XEP-0045 §7.2 join failure. */
-export type RoomErrorCode =
-  | 'room-password-required'
-  | 'room-banned'
-  | 'room-nick-conflict'
-  | 'room-members-only'
-  | 'room-full'
-  | 'room-not-found'
-  | 'room-creation-restricted'
-  | 'room-nick-not-acceptable'
+/** The ErrorCodes of a refused join (XEP-0045 §7.2) or nick change. */
+export type RoomErrorCode = Extract<ErrorCode, `room-${string}`>
 
 const JOIN_ERRORS: Readonly<Record<string, RoomErrorCode>> = {
-  'not-authorized': 'room-password-required', // §7.2.6
+  'not-authorized': 'room-password-required', // §7.2.6 (`room-password-wrong` when we gave one)
   forbidden: 'room-banned', // §7.2.7
   conflict: 'room-nick-conflict', // §7.2.8
   'registration-required': 'room-members-only', // §7.2.5
-  'service-unavailable': 'room-full', // §7.2.9
+  'service-unavailable': 'room-unavailable', // §7.2.9 (max users), or the service is down
   'item-not-found': 'room-not-found', // §7.2.10 (locked or missing room)
+  gone: 'room-not-found', // a destroyed room that some services keep as a tombstone
+  'remote-server-not-found': 'room-not-found', // no such group chat service
   'not-allowed': 'room-creation-restricted', // §10.1.1
-  'not-acceptable': 'room-nick-not-acceptable', // §7.2.8 (reserved nick) and nick policies
-  'jid-malformed': 'room-nick-not-acceptable',
-  'policy-violation': 'room-nick-not-acceptable'
+  'not-acceptable': 'room-nick-rejected', // §7.2.8 (reserved nick) and nick policies
+  'jid-malformed': 'room-nick-rejected',
+  'policy-violation': 'room-nick-rejected'
 }
 
-export function roomErrorCode(condition: string | undefined): RoomErrorCode | null {
-  return condition === undefined ? null : (JOIN_ERRORS[condition] ?? null)
+/** The room code for a stanza error condition; `passwordGiven` tells a wrong password from a missing one. */
+export function roomErrorCode(condition: string | undefined, passwordGiven = false): RoomErrorCode | null {
+  const code = condition === undefined ? null : (JOIN_ERRORS[condition] ?? null)
+  return code === 'room-password-required' && passwordGiven ? 'room-password-wrong' : code
 }
 
 /**
- * A join (or nick change) refused by the room. Until ErrorCode has the room-* codes this is a
- * `stanza-error` whose `condition` tells them apart; `detail` starts with the proposed code.
+ * A join (or nick change) refused by the room: a room-* code when the condition is one XEP-0045
+ * names, else `stanza-error`; `condition` and the server's text stay for the details.
  */
-export function joinError(stanza: Element): CoreError {
+export function joinError(stanza: Element, passwordGiven = false): CoreError {
   const e = stanzaError(stanza)
-  const code = roomErrorCode(e.condition)
-  return new CoreError('stanza-error', code ? `${code}: ${e.detail}` : e.detail, e.condition === undefined ? {} : { condition: e.condition })
+  const code = roomErrorCode(e.condition, passwordGiven) ?? 'stanza-error'
+  return new CoreError(code, e.detail, e.condition === undefined ? {} : { condition: e.condition })
 }
 
 /** An invitation a message carries: XEP-0249 (direct) or XEP-0045 §7.8.2 (mediated), or a decline. */

@@ -151,22 +151,33 @@ describe('join errors (XEP-0045 §7.2)', () => {
     ['forbidden', 'room-banned'],
     ['conflict', 'room-nick-conflict'],
     ['registration-required', 'room-members-only'],
-    ['service-unavailable', 'room-full'],
+    ['service-unavailable', 'room-unavailable'],
     ['item-not-found', 'room-not-found'],
+    ['gone', 'room-not-found'],
+    ['remote-server-not-found', 'room-not-found'],
     ['not-allowed', 'room-creation-restricted'],
-    ['not-acceptable', 'room-nick-not-acceptable']
+    ['not-acceptable', 'room-nick-rejected'],
+    ['jid-malformed', 'room-nick-rejected'],
+    ['policy-violation', 'room-nick-rejected']
   ])('%s → %s', (condition, code) => {
     expect(roomErrorCode(condition)).toBe(code)
     const err = joinError(errorPresence(condition, 'no'))
-    expect(err.code).toBe('stanza-error')
+    expect(err.code).toBe(code)
     expect(err.condition).toBe(condition)
-    expect(err.detail).toBe(`${code}: ${condition}: no`)
+    expect(err.detail).toBe(`${condition}: no`)
+  })
+
+  it('tells a wrong password from a missing one', () => {
+    expect(joinError(errorPresence('not-authorized'), true).code).toBe('room-password-wrong')
+    expect(roomErrorCode('not-authorized', true)).toBe('room-password-wrong')
+    // Only the password condition depends on whether we gave one.
+    expect(roomErrorCode('forbidden', true)).toBe('room-banned')
   })
 
   it('other conditions stay plain stanza errors', () => {
     expect(roomErrorCode('bad-request')).toBeNull()
     expect(roomErrorCode(undefined)).toBeNull()
-    expect(joinError(errorPresence('bad-request')).detail).toBe('bad-request')
+    expect(joinError(errorPresence('bad-request'))).toMatchObject({ code: 'stanza-error', detail: 'bad-request' })
     expect(joinError(xml('presence', { type: 'error' })).condition).toBe('undefined-condition')
   })
 })
