@@ -73,6 +73,20 @@ describe.skipIf(t.domains.noReg === null)('group chats through the services', ()
   })
 })
 
+describe.skipIf(t.domains.noReg === null)('leaving rooms through the services', () => {
+  it('a kick reaches the room view as a typed reason with the moderator’s words', async () => {
+    const a = core()
+    const alice = await registered(a, t)
+    const b = core()
+    const bob = await registered(b, t)
+    const { room } = await a.rooms.create(alice.id, `kick-${randomBytes(4).toString('hex')}`, 'Alice', { name: 'Kick', description: '', password: '', membersOnly: false, public: false, persistent: true })
+    await b.rooms.join(bob.id, room, 'Bob', null, false)
+    await a.accounts.get(alice.id).muc.setRole(room, 'Bob', 'none', 'Too loud')
+    await until(() => b.rooms.list().some((r) => r.room === room && r.state === 'left'))
+    expect(b.rooms.list().find((r) => r.room === room)?.reason).toMatchObject({ kind: 'kicked', text: 'Too loud' })
+  })
+})
+
 describe('files and avatars through the API', () => {
   it('uploads a file, sends the link, and the other side downloads it byte-identical', async () => {
     const a = core()

@@ -231,6 +231,25 @@ export type UriAction =
 export type RoomRole = 'moderator' | 'participant' | 'visitor' | 'none'
 export type RoomAffiliation = 'owner' | 'admin' | 'member' | 'outcast' | 'none'
 
+/**
+ * Why we are not in a room (any more), as the room said it (XEP-0045 status codes): we `left`; the
+ * account went offline (`disconnected`: joined again when it is back); a moderator `kicked` (307)
+ * or `banned` (301) us; our membership was taken away (`affiliation`, 321); the room became
+ * `members-only` (322); the service `shutdown` (332) or hit an `error` (333); the owner
+ * `destroyed` the room.
+ */
+export type RoomExitReason = 'left' | 'disconnected' | 'kicked' | 'banned' | 'affiliation' | 'members-only' | 'shutdown' | 'error' | 'destroyed'
+
+export interface RoomExitView {
+  kind: RoomExitReason
+  /** The reason text the room passed on (the moderator's or owner's words), untranslated. */
+  text?: string
+  /** Who did it (kick, ban), as the room names them. */
+  actor?: string
+  /** For `destroyed`: the room the owner pointed to instead. */
+  alternate?: string
+}
+
 export interface RoomView {
   account: AccountId
   /** The room's bare JID (the conversation's peer). */
@@ -239,8 +258,8 @@ export interface RoomView {
   /** Our nick there. */
   nick: string
   state: 'joining' | 'joined' | 'left' | 'error'
-  /** Why we are not in it (kicked, banned, destroyed, …) or the join error. */
-  reason?: string
+  /** With `left`: why we are not in it. A failed join is `error` and its `error`. */
+  reason?: RoomExitView
   error?: ErrorView
   subject: string
   role: RoomRole

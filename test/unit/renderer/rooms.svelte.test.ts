@@ -257,9 +257,23 @@ describe('a room’s view', () => {
     expect(app.chats.list.map((c) => c.peer)).not.toContain(ROOM)
   })
 
+  test('destroyed with another room named: the owner’s words and a way to the other room; offline: why we are out', async () => {
+    const s = await openRoom({ state: 'left', reason: { kind: 'destroyed', text: 'Moved', alternate: 'new@conference.example.org' }, occupants: 0 }, [])
+    expect(screen.getByText('This room was closed by its owner.')).toBeTruthy()
+    expect(screen.getByText('Reason given: Moved')).toBeTruthy()
+    await fireEvent.click(screen.getByRole('button', { name: 'Join new@conference.example.org' }))
+    expect(s.app.ui.dialog).toBe('join-room')
+    expect(s.app.ui.prefill).toEqual({ account: A1, room: 'new@conference.example.org', nick: 'me' })
+    s.bridge.emit('rooms', [room({ room: ROOM, name: 'Club', state: 'left', reason: { kind: 'disconnected' } })])
+    await settle(1)
+    expect(screen.getByText(/Parley joins it again when the account is back/)).toBeTruthy()
+  })
+
   test('kicked, or a join error: plain words, Join again; a password error asks for the password', async () => {
-    const { bridge } = await openRoom({ state: 'left', reason: 'kicked', occupants: 0 }, [])
+    const { bridge } = await openRoom({ state: 'left', reason: { kind: 'kicked', actor: 'Mod', text: 'Too loud' }, occupants: 0 }, [])
     expect(screen.getByText('You were removed from this room by a moderator.')).toBeTruthy()
+    expect(screen.getByText('By Mod.')).toBeTruthy()
+    expect(screen.getByText('Reason given: Too loud')).toBeTruthy()
     const composer = screen.getByLabelText('Message to Club') as HTMLTextAreaElement
     expect(composer.disabled).toBe(true)
     expect(screen.getByText('Join the room again to send messages.')).toBeTruthy()

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import type { OccupantView, RoomCreateOptions, RoomInviteView, RoomView } from '../../../shared/ipc/contract'
+import type { OccupantView, RoomCreateOptions, RoomExitView, RoomInviteView, RoomView } from '../../../shared/ipc/contract'
 import { bare, jidToString, parseJid } from '../../../shared/jid'
 import type { AccountId } from '../../../shared/model/ids'
 import type { Account } from '../account/Account'
@@ -172,7 +172,7 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
         void this.learnName(account, room)
         return
       case 'left':
-        this.patch(account, room, { state: 'left', reason: state.reason, occupants: 0 })
+        this.patch(account, room, { state: 'left', reason: exitView(state), occupants: 0 })
         return
       case 'error':
         this.patch(account, room, { state: 'error', error: state.error })
@@ -234,6 +234,15 @@ function occupantView(o: Occupant): OccupantView {
     show: o.show,
     status: o.status,
     avatar: null
+  }
+}
+
+function exitView(state: Extract<RoomState, { state: 'left' }>): RoomExitView {
+  return {
+    kind: state.reason,
+    ...(state.text ? { text: state.text } : {}),
+    ...(state.actor ? { actor: state.actor } : {}),
+    ...(state.alternate ? { alternate: state.alternate } : {})
   }
 }
 

@@ -2,7 +2,7 @@
  * Group chats (XEP-0045) as the UI words them: who may do what to whom, occupants by role, room
  * error conditions and "why we left" reasons as translation keys.
  */
-import type { OccupantView, RoomAffiliation, RoomRole, RoomView } from '../../../shared/ipc/contract'
+import type { OccupantView, RoomAffiliation, RoomExitReason, RoomExitView, RoomRole, RoomView } from '../../../shared/ipc/contract'
 import type { ErrorView } from '../../../shared/model/errors'
 import type { MessageKey } from '../i18n/en'
 import { errorKey } from './errors'
@@ -89,7 +89,9 @@ export function roomErrorKey(error: Pick<ErrorView, 'code' | 'condition'> | null
 export const needsPassword = (error: Pick<ErrorView, 'code'> | null | undefined): boolean =>
   error?.code === 'room-password-required' || error?.code === 'room-password-wrong'
 
-const LEFT_REASONS: Record<string, MessageKey> = {
+const LEFT_REASONS: Record<RoomExitReason, MessageKey> = {
+  left: 'rooms.leftPlain',
+  disconnected: 'rooms.left.disconnected',
   kicked: 'rooms.left.kicked',
   banned: 'rooms.left.banned',
   destroyed: 'rooms.left.destroyed',
@@ -99,9 +101,9 @@ const LEFT_REASONS: Record<string, MessageKey> = {
   error: 'rooms.left.error'
 }
 
-/** Why we are not in a room any more, in words (a plain "left" has no sentence). */
-export function leftReasonKey(reason: string | undefined): MessageKey | null {
-  return reason ? (LEFT_REASONS[reason] ?? null) : null
+/** Why we are not in a room any more, in words; an unknown reason (a newer main) reads as "left". */
+export function leftReasonKey(reason: Pick<RoomExitView, 'kind'> | undefined): MessageKey {
+  return (reason && LEFT_REASONS[reason.kind]) ?? 'rooms.leftPlain'
 }
 
 export const ROLE_KEYS: Record<RoomRole, MessageKey> = {
