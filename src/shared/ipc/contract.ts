@@ -102,8 +102,8 @@ export interface ChatMessageView extends ChatMessage {
   account: AccountId
   /** The store's row: a stable cursor for paging and jumping to a message. */
   rowId?: number
-  /** The message replied to, resolved from history when we have it. */
-  replyTo?: { id: string; jid: string; body?: string; from?: string; rowId?: number; retracted?: boolean }
+  /** The message replied to, resolved from history when we have it; in a room with its author's nick. */
+  replyTo?: { id: string; jid: string; body?: string; from?: string; nick?: string; rowId?: number; retracted?: boolean }
 }
 
 export interface SearchQueryView {

@@ -41,7 +41,10 @@ export interface ChatMessage {
   retracted?: boolean
   /** XEP-0444: reactions, summarised. */
   reactions?: { emoji: string; count: number; mine: boolean }[]
-  /** In a group chat: the sender's nick, and whether the message mentions ours. */
+  /**
+   * In a group chat: the sender's nick as the room stamped it (our own messages carry ours), and
+   * whether the message mentions our nick. History pages and live messages both carry them.
+   */
   nick?: string
   mention?: boolean
   /** How it reached us: live, a carbon of another device, or the server archive. */

@@ -239,11 +239,12 @@ describe('in a room', () => {
   }
 
   test('each run of messages shows the sender’s nick in its XEP-0392 colour; mentions of our nick are highlighted', async () => {
+    // The nick and the mention come from main (the room's word, decided on arrival), never from the address.
     await openRoom([
-      message({ id: asMessageId('r1'), peer: ROOM, resource: `${ROOM}/Romeo`, body: 'hello all', at }),
-      message({ id: asMessageId('r2'), peer: ROOM, resource: `${ROOM}/Romeo`, body: 'anyone?', at: at + 1 }),
-      message({ id: asMessageId('r3'), peer: ROOM, resource: `${ROOM}/juliet`, nick: 'juliet', body: 'hi mei, welcome', at: at + 2 }),
-      message({ id: asMessageId('r4'), peer: ROOM, resource: `${ROOM}/juliet`, body: 'meiling is someone else', at: at + 3 })
+      message({ id: asMessageId('r1'), peer: ROOM, resource: `${ROOM}/Romeo`, nick: 'Romeo', body: 'hello all', at }),
+      message({ id: asMessageId('r2'), peer: ROOM, resource: `${ROOM}/Romeo`, nick: 'Romeo', body: 'anyone?', at: at + 1 }),
+      message({ id: asMessageId('r3'), peer: ROOM, resource: `${ROOM}/impostor`, nick: 'juliet', mention: true, body: 'hi mei, welcome', at: at + 2 }),
+      message({ id: asMessageId('r4'), peer: ROOM, resource: `${ROOM}/juliet`, nick: 'juliet', body: 'hi mei without the flag', at: at + 3 })
     ])
     const nick = item('r1').querySelector('.nick') as HTMLElement
     expect(nick.textContent).toBe('Romeo')

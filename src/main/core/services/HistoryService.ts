@@ -18,6 +18,7 @@ import type { MessageEdit } from '../events'
 import type { MessageStore, StoredConversation, StoredMessage, StoredMessageInput } from '../store/MessageStore'
 import { NS_MAM, type ArchivedMessage, type MamPage } from '../xep/0313-mam'
 import { consistentColor } from '../xep/0392-colors'
+import { mentionsNick } from '../xep/0045-muc/mention'
 import type { RoomEdit, RoomMessage } from '../xep/0045-muc/types'
 import type { ContactsService } from './ContactsService'
 import type { RoomsService } from './RoomsService'
@@ -108,16 +109,17 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const peer = normalisePeer(query.peer)
     const { account } = query
     const limit = Math.max(1, Math.min(500, query.limit ?? DEFAULT_PAGE))
-    if (query.around !== undefined) return this.store.around(account, peer, query.around, Math.ceil(limit / 2))
+    const done = (page: StoredMessage[]): ChatMessageView[] => this.present(account, peer, page)
+    if (query.around !== undefined) return done(this.store.around(account, peer, query.around, Math.ceil(limit / 2)))
     const cursor = (c: HistoryQuery['before']) => (c ? { at: c.at, rowId: c.rowId ?? this.store.byId(account, peer, c.id)?.rowId ?? Number.MAX_SAFE_INTEGER } : undefined)
-    if (query.after) return this.store.page(account, peer, { after: cursor(query.after), limit })
+    if (query.after) return done(this.store.page(account, peer, { after: cursor(query.after), limit }))
     const before = cursor(query.before)
     let page = this.store.page(account, peer, { before, limit })
     if (page.length < limit && !this.olderExhausted.has(keyOf(account, peer))) {
       await this.fetchOlder(account, peer, page[0] ?? null).catch(() => undefined)
       page = this.store.page(account, peer, { before, limit })
     }
-    return page
+    return done(page)
   }
 
   /** Stores the message as queued, then sends it now or as soon as the account is online. */
@@ -136,6 +138,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       peer: to,
       direction: 'out',
       from: room ? `${to}/${nick}` : (a.client.entity.jid?.toString() ?? a.bareJid),
+      ...(room && nick ? { nick } : {}),
       sender: room ? (a.muc.occupants(to).find((o) => o.self)?.occupantId ? `occupant-id:${a.muc.occupants(to).find((o) => o.self)?.occupantId}` : a.bareJid) : a.bareJid,
       id,
       originId: id,
@@ -152,10 +155,11 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const [outcome] = this.store.insert([input])
     const stored = outcome ? this.store.get(account, outcome.rowId) : null
     if (!stored) throw new CoreError('internal', 'The message could not be stored')
-    this.emit('messages', [stored])
+    const [shown = stored] = this.present(account, to, [stored])
+    this.emit('messages', [shown])
     this.emitConversation(account, to)
     void this.transmit(stored)
-    return stored
+    return shown
   }
 
   async correct(account: AccountId, peer: string, id: string, body: string): Promise<void> {
@@ -318,7 +322,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       if (o.inserted || o.changed) touched.add(keyOf(b.view.account, b.view.peer))
       if (!o.inserted) return
       const stored = this.store.get(b.view.account, o.rowId)
-      if (stored && stored.correctsId === undefined) added.push(stored)
+      if (stored && stored.correctsId === undefined) added.push(...this.present(b.view.account, b.view.peer, [stored]))
     })
     if (added.length > 0) this.emit('messages', added)
     const views = [...touched].map((k) => {
@@ -380,7 +384,9 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       ...(m.originId ? { originId: m.originId } : {}),
       ...(m.stanzaId ? { stanzaId: m.stanzaId, stanzaIdBy: m.room } : {}),
       ...(m.action ? { action: true } : {}),
-      ...(m.replyTo ? { replyTo: { id: m.replyTo.id, jid: `${m.room}/${m.replyTo.nick}` } } : {})
+      ...(m.replyTo ? { replyTo: { id: m.replyTo.id, jid: `${m.room}/${m.replyTo.nick}` } } : {}),
+      nick: m.nick,
+      ...(m.mentions ? { mention: true } : {})
     }
     const view: ChatMessage & { account: AccountId } = {
       account,
@@ -549,9 +555,25 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
 
   // --- views ---------------------------------------------------------------------------------
 
+  /**
+   * Messages as the window gets them. In a room each carries the sender's nick (and the quoted
+   * message's); rows stored before the store kept nicks (schema 1) have `from` = `room/nick`, and
+   * whether they mention us is then decided against our nick now.
+   */
+  private present(account: AccountId, peer: string, list: StoredMessage[]): StoredMessage[] {
+    if (!this.rooms.isRoom(account, peer)) return list
+    const own = this.account(account)?.muc.nick(peer) ?? ''
+    return list.map((m) => {
+      const reply = m.replyTo && m.replyTo.nick === undefined ? { ...m.replyTo, nick: nickOf(m.replyTo.from ?? m.replyTo.jid) } : m.replyTo
+      if (m.nick !== undefined) return reply === m.replyTo ? m : { ...m, replyTo: reply }
+      const mention = m.direction === 'in' && !m.retracted && own !== '' && mentionsNick(m.body, own)
+      return { ...m, nick: nickOf(m.from), ...(mention ? { mention: true } : {}), ...(reply ? { replyTo: reply } : {}) }
+    })
+  }
+
   private emitUpdate(account: AccountId, peer: string, id: string): void {
     const message = this.store.byId(account, peer, id)
-    if (message) this.emit('updates', [message])
+    if (message) this.emit('updates', this.present(account, peer, [message]))
     this.emitConversation(account, peer)
   }
 

@@ -58,6 +58,10 @@ export interface StoredMessageInput {
   receiptRequested?: boolean | undefined
   /** XEP-0461. */
   replyTo?: ReplyRef | undefined
+  /** In a group chat (or a private message through one): the sender's nick, as the room stamped it. */
+  nick?: string | undefined
+  /** A group chat message that mentions our nick (decided on arrival, against our nick then). */
+  mention?: boolean | undefined
   /** XEP-0308: this message corrects the one with this id (applied now, or when it arrives). */
   correctsId?: string | undefined
   /** How it reached us; kept from the first copy. */
@@ -91,6 +95,8 @@ export interface ReplyView extends ReplyRef {
   from?: string
   /** Its displayed body, shortened. */
   body?: string
+  /** In a room: its sender's nick. */
+  nick?: string
   retracted?: boolean
 }
 
@@ -152,6 +158,8 @@ export interface StoredConversation {
   /** Server time up to which the user has read. */
   readUpTo: number
   updatedAt: number
+  /** Closed for good (a forgotten room): not listed until opened again or a new message arrives. */
+  hidden: boolean
   last: LastMessage | null
 }
 
@@ -255,6 +263,7 @@ const STATES: readonly DeliveryState[] = ['queued', 'sent', 'acked', 'delivered'
 const RANK: Record<Exclude<DeliveryState, 'failed'>, number> = { queued: 0, sent: 1, acked: 2, received: 2, delivered: 3, read: 4 }
 const FLAG_ACTION = 1
 const FLAG_RECEIPT = 2
+const FLAG_MENTION = 16
 const KIND_MESSAGE = 0
 const KIND_CORRECTION = 1
 const KIND_RETRACTION = 2
@@ -321,9 +330,10 @@ interface Norm {
   flags: number
   replyTo: ReplyRef | null
   correctsId: string | null
+  nick: string | null
 }
 
-// flags: bit 0 action, bit 1 receipt requested, bits 2–3 source.
+// flags: bit 0 action, bit 1 receipt requested, bits 2–3 source, bit 4 mentions our nick.
 const SOURCES: readonly (MessageSource | undefined)[] = [undefined, 'live', 'carbon', 'archive']
 const SOURCE_SHIFT = 2
 
@@ -375,9 +385,11 @@ function normalise(m: StoredMessageInput): Norm {
     flags:
       (m.action === true ? FLAG_ACTION : 0) |
       (m.receiptRequested === true ? FLAG_RECEIPT : 0) |
+      (m.mention === true ? FLAG_MENTION : 0) |
       (Math.max(0, SOURCES.indexOf(m.source)) << SOURCE_SHIFT),
     replyTo,
-    correctsId: optText(m.correctsId, 'correctsId')
+    correctsId: optText(m.correctsId, 'correctsId'),
+    nick: optText(m.nick, 'nick')
   }
 }
 
@@ -440,7 +452,7 @@ function existing(r: Row): Existing {
 
 const MESSAGE_COLS = `m.row_id, m.seq, m.kind, m.direction, m.sender, m.from_jid, m.msg_id, m.origin_id, m.stanza_id,
   m.stanza_by, m.body, m.at, m.received_at, m.state, m.error, m.flags, m.reply_to_id, m.reply_to_jid, m.replaces_id,
-  m.edited_body, m.edited_at, m.retracted_at`
+  m.edited_body, m.edited_at, m.retracted_at, m.nick`
 
 // ---------------------------------------------------------------------------------------------
 
@@ -771,11 +783,12 @@ export class MessageStore {
 
   /**
    * Every conversation with a message (or opened by the user), most recently updated first, with
-   * its last message and unread count. A reaction or retraction for an unknown chat lists nothing.
+   * its last message and unread count. A reaction or retraction for an unknown chat lists nothing;
+   * neither does a hidden one (see `hideConversation`).
    */
   conversations(): StoredConversation[] {
     return this.read('listing conversations', () =>
-      this.all(`${CONVERSATION_SELECT} WHERE c.last_row IS NOT NULL OR c.opened = 1 ORDER BY c.updated_at DESC, c.id DESC`).map(conversation)
+      this.all(`${CONVERSATION_SELECT} WHERE (c.last_row IS NOT NULL OR c.opened = 1) AND c.hidden = 0 ORDER BY c.updated_at DESC, c.id DESC`).map(conversation)
     )
   }
 
@@ -797,9 +810,26 @@ export class MessageStore {
     this.write('opening a conversation', () => {
       const acc = this.accountId(account, true)!
       const conv = this.convId(acc, text(peer, 'peer', false), true, when)!
-      this.run('UPDATE conversations SET opened = 1 WHERE id = ?', conv)
+      this.run('UPDATE conversations SET opened = 1, hidden = 0 WHERE id = ?', conv)
     })
     return this.conversation(account, peer)!
+  }
+
+  /**
+   * Stops listing a conversation (a room the user forgot, or that was removed elsewhere) and clears
+   * its unread count; its history stays. Opening it again, or a new message in it, lists it again.
+   * False when there is no such conversation or it was hidden already.
+   */
+  hideConversation(account: AccountId | string, peer: string): boolean {
+    return this.write('hiding a conversation', () => {
+      const conv = this.lookupConv(account, peer)
+      if (conv === null) return false
+      const c = this.get1('SELECT c.read_at, c.hidden, m.at AS last_at FROM conversations c LEFT JOIN messages m ON m.row_id = c.last_row WHERE c.id = ?', conv)!
+      if (num(c['hidden']) === 1) return false
+      const readAt = Math.max(num(c['read_at']), numOpt(c['last_at']) ?? 0)
+      this.run('UPDATE conversations SET hidden = 1, opened = 0, unread = 0, read_at = ? WHERE id = ?', readAt, conv)
+      return true
+    })
   }
 
   /**
@@ -1136,7 +1166,7 @@ export class MessageStore {
     const newest = seq > num(c['last_seq'])
     const unread = m.direction === 'in' && retractedAt === null && m.at > num(c['read_at']) ? 1 : 0
     this.run(
-      `UPDATE conversations SET unread = unread + ?, updated_at = max(updated_at, ?)
+      `UPDATE conversations SET unread = unread + ?, updated_at = max(updated_at, ?), hidden = 0
          ${newest ? ', last_row = ?, last_seq = ?' : ''} WHERE id = ?`,
       unread,
       m.at,
@@ -1177,8 +1207,8 @@ export class MessageStore {
     const result = this.run(
       `INSERT INTO messages (seq, account, conv, kind, direction, sender, from_jid, msg_id, origin_id, stanza_id, stanza_by,
          body, body_hash, dedup_day, at, at_local, received_at, state, error, flags, reply_to_id, reply_to_jid, replaces_id,
-         edited_body, edited_at, retracted_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         edited_body, edited_at, retracted_at, nick)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       seq,
       acc,
       conv,
@@ -1204,7 +1234,8 @@ export class MessageStore {
       encOpt(replacesId),
       encOpt(editedBody),
       editedAt,
-      retractedAt
+      retractedAt,
+      encOpt(m.nick)
     )
     return Number(result.lastInsertRowid)
   }
@@ -1308,9 +1339,10 @@ export class MessageStore {
       if (m.replyTo && acc !== null) {
         const target = this.findTarget(acc, conv, m.replyTo.id)
         if (target) {
-          const t = this.get1('SELECT from_jid, substr(coalesce(edited_body, body), 1, ?) AS preview FROM messages WHERE row_id = ?', PREVIEW_CHARS, target.rowId)
+          const t = this.get1('SELECT from_jid, nick, substr(coalesce(edited_body, body), 1, ?) AS preview FROM messages WHERE row_id = ?', PREVIEW_CHARS, target.rowId)
           m.replyTo.rowId = target.rowId
           m.replyTo.from = dec(t?.['from_jid'])
+          if (t?.['nick'] !== null && t?.['nick'] !== undefined) m.replyTo.nick = dec(t['nick'])
           m.replyTo.body = dec(t?.['preview'])
           if (target.retractedAt !== null) m.replyTo.retracted = true
         }
@@ -1358,6 +1390,9 @@ export class MessageStore {
     if (error !== null) m.error = JSON.parse(error) as ErrorView
     if (flags & FLAG_ACTION) m.action = true
     if (flags & FLAG_RECEIPT) m.receiptRequested = true
+    if (flags & FLAG_MENTION) m.mention = true
+    const nick = decOpt(r['nick'])
+    if (nick !== null) m.nick = nick
     const source = SOURCES[(flags >> SOURCE_SHIFT) & 3]
     if (source !== undefined) m.source = source
     if (edited !== null && editedAt !== null) {
@@ -1495,7 +1530,7 @@ export class MessageStore {
   }
 }
 
-const CONVERSATION_SELECT = `SELECT a.name AS account_name, c.peer, c.unread, c.read_at, c.updated_at, m.row_id, m.msg_id, m.from_jid,
+const CONVERSATION_SELECT = `SELECT a.name AS account_name, c.peer, c.unread, c.read_at, c.updated_at, c.hidden, m.row_id, m.msg_id, m.from_jid,
   m.direction, m.state, m.at, substr(coalesce(m.edited_body, m.body), 1, ${PREVIEW_CHARS}) AS preview, m.edited_at, m.retracted_at
   FROM conversations c JOIN accounts a ON a.id = c.account LEFT JOIN messages m ON m.row_id = c.last_row`
 
@@ -1507,6 +1542,7 @@ function conversation(r: Row): StoredConversation {
     unread: num(r['unread']),
     readUpTo: num(r['read_at']),
     updatedAt: num(r['updated_at']),
+    hidden: num(r['hidden']) === 1,
     last:
       rowId === null
         ? null

@@ -123,11 +123,25 @@ CREATE TABLE archive_state (
 ) STRICT, WITHOUT ROWID;
 `
 
+// Group chats: the sender's room nick as the room stamped it (NULL for one-to-one messages and for
+// rows stored before this version, whose `from_jid` is still `room/nick`), and conversations the
+// user closed for good (a forgotten or removed room): kept with their history, no longer listed.
+// `flags` bit 4 (16) marks a room message that mentions our nick; older rows simply lack it.
+const V2 = `
+ALTER TABLE messages ADD COLUMN nick ANY;
+ALTER TABLE conversations ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+`
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'messages, conversations, search index, reactions, archive state',
     up: (db) => db.exec(V1)
+  },
+  {
+    version: 2,
+    name: 'room nick per message, hidden conversations',
+    up: (db) => db.exec(V2)
   }
 ]
 

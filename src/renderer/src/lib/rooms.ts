@@ -56,28 +56,6 @@ export function groupOccupants(list: Iterable<OccupantView>, compare: (a: string
   return ROLE_ORDER.filter((r) => groups.has(r)).map((role) => ({ role, occupants: (groups.get(role) as OccupantView[]).sort((a, b) => compare(a.nick, b.nick)) }))
 }
 
-/** The nick of `room@service/nick` (everything after the first slash). */
-export function nickOf(resource: string): string {
-  const slash = resource.indexOf('/')
-  return slash >= 0 ? resource.slice(slash + 1) : ''
-}
-
-/** The body names our nick as a word (case-insensitive), as room clients highlight mentions. */
-export function mentions(body: string, nick: string): boolean {
-  const n = nick.trim()
-  if (n === '') return false
-  const hay = body.toLocaleLowerCase()
-  const needle = n.toLocaleLowerCase()
-  // A letter or digit glued to the nick makes another word; CJK text has no spaces, so those scripts do not.
-  const word = /(?![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}])[\p{L}\p{N}_]/u
-  for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) {
-    const before = hay[i - 1]
-    const after = hay[i + needle.length]
-    if ((before === undefined || !word.test(before)) && (after === undefined || !word.test(after))) return true
-  }
-  return false
-}
-
 /** A join (or create) failure in plain words, when it is a room refusal the core named. */
 export function roomErrorKey(error: Pick<ErrorView, 'code' | 'condition'> | null | undefined): MessageKey | null {
   if (!error) return null

@@ -6,7 +6,6 @@
 import { getContext, setContext } from 'svelte'
 import type { ChatMessageView, Notice } from '../../../shared/ipc/contract'
 import { errorKey } from '../lib/errors'
-import { nickOf } from '../lib/rooms'
 import { on } from '../lib/api'
 import { I18N_KEY, I18n, setI18nContext } from '../lib/i18n.svelte'
 import type { AccountId } from '../../../shared/model/ids'
@@ -67,7 +66,7 @@ function incomingText({ i18n, chats }: AppState, messages: ChatMessageView[]): s
   if (senders.size > 1) return i18n.t('live.newMessagesMany', { count: messages.length })
   const conversation = chats.get(first.account, first.peer)
   const name = conversation?.name ?? first.peer
-  if (conversation?.kind === 'room' && messages.length === 1) return i18n.t('live.newRoomMessage', { name, nick: first.nick ?? nickOf(first.resource) })
+  if (conversation?.kind === 'room' && messages.length === 1) return i18n.t('live.newRoomMessage', { name, nick: first.nick ?? '' })
   return messages.length === 1 ? i18n.t('live.newMessage', { name }) : i18n.t('live.newMessagesFrom', { name, count: messages.length })
 }
 

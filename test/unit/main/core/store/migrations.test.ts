@@ -100,6 +100,45 @@ describe('migrations', () => {
   })
 })
 
+describe('migration 2: room nicks and hidden conversations', () => {
+  it('brings a version 1 database with history up to date without losing a message', () => {
+    const { path } = temp()
+    // A database as the first release wrote it: one room message, one one-to-one message.
+    const v1 = new DatabaseSync(path)
+    migrate(v1, MIGRATIONS.slice(0, 1))
+    v1.exec(`INSERT INTO accounts (id, name) VALUES (1, '${ACCOUNT}')`)
+    const rows: [number, string, string, string][] = [
+      [1, 'club@rooms.example.org', 'club@rooms.example.org/Alice', 'old room message'],
+      [2, PEER, `${PEER}/phone`, 'old chat message']
+    ]
+    for (const [id, peer, from, body] of rows) {
+      v1.exec(`INSERT INTO conversations (id, account, peer, updated_at, last_row, last_seq, unread) VALUES (${id}, 1, '${peer}', 1000, ${id}, ${id * 2048}, 1)`)
+      v1.exec(`INSERT INTO messages (row_id, seq, account, conv, direction, sender, from_jid, msg_id, body, at, received_at, state)
+               VALUES (${id}, ${id * 2048}, 1, ${id}, 'in', '${from}', '${from}', 'm${id}', '${body}', ${id}, ${id}, 'received')`)
+    }
+    expect(userVersion(v1)).toBe(1)
+    v1.close()
+
+    const store = MessageStore.open(path)
+    expect(userVersion((store as unknown as { db: DatabaseSync }).db)).toBe(SCHEMA_VERSION)
+    const [room] = store.page(ACCOUNT, 'club@rooms.example.org')
+    expect(room).toMatchObject({ body: 'old room message', from: 'club@rooms.example.org/Alice' })
+    // Rows from before the migration carry no nick: the history service derives it from `from`.
+    expect(room?.nick).toBeUndefined()
+    expect(store.page(ACCOUNT, PEER).map((m) => m.body)).toEqual(['old chat message'])
+    expect(store.conversations().map((c) => [c.peer, c.hidden])).toEqual(
+      expect.arrayContaining([
+        ['club@rooms.example.org', false],
+        [PEER, false]
+      ])
+    )
+    // New rows keep their nick and mention.
+    store.insert([incoming({ peer: 'club@rooms.example.org', from: 'club@rooms.example.org/Bob', nick: 'Bob', mention: true, body: 'hi me' })])
+    expect(store.latest(ACCOUNT, 'club@rooms.example.org')).toMatchObject({ nick: 'Bob', mention: true, body: 'hi me' })
+    store.close()
+  })
+})
+
 describe('MessageStore.open', () => {
   it('uses WAL, NORMAL sync, foreign keys and a busy timeout; the file is private', () => {
     const { path } = temp()

@@ -92,10 +92,29 @@ describe('conversations', () => {
       unread: 0,
       readUpTo: 0,
       updatedAt: T0,
+      hidden: false,
       last: null
     })
     store.insert([incoming({ at: T0 + 1000 })])
     expect(store.openConversation(ACCOUNT, PEER, T0 + 99_000)).toMatchObject({ updatedAt: T0 + 1000, unread: 1 })
+  })
+
+  it('hideConversation stops listing a chat and clears its unread count; opening it or a new message lists it again', () => {
+    store = memoryStore()
+    store.insert([incoming({ at: T0 + 1000 }), incoming({ at: T0 + 2000 })])
+    expect(store.hideConversation(ACCOUNT, PEER)).toBe(true)
+    expect(store.hideConversation(ACCOUNT, PEER)).toBe(false)
+    expect(store.hideConversation(ACCOUNT, 'nobody@example.org')).toBe(false)
+    expect(store.conversations()).toEqual([])
+    expect(store.unreadTotals().total).toBe(0)
+    // The history stays.
+    expect(store.page(ACCOUNT, PEER)).toHaveLength(2)
+    expect(store.conversation(ACCOUNT, PEER)).toMatchObject({ hidden: true, unread: 0 })
+    expect(store.openConversation(ACCOUNT, PEER, T0 + 3000)).toMatchObject({ hidden: false, unread: 0 })
+    expect(store.conversations().map((c) => c.peer)).toEqual([PEER])
+    store.hideConversation(ACCOUNT, PEER)
+    store.insert([incoming({ at: T0 + 4000 })])
+    expect(store.conversations()).toEqual([expect.objectContaining({ peer: PEER, unread: 1, hidden: false })])
   })
 
   it('does not list a chat that only got a reaction, a retraction or a correction for an unknown message', () => {
