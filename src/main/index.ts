@@ -143,7 +143,7 @@ if (!app.requestSingleInstanceLock()) {
     const unread = new UnreadTotal()
     // The count survives restarts (it lives in the store): start from it, then follow the changes.
     tray?.update({ unread: unread.conversations(core.conversations.list()) })
-    service.on('conversations', (list) => tray?.update({ unread: unread.conversations(list) }))
+    service.on('conversations', ({ upsert, remove }) => tray?.update({ unread: unread.conversations(upsert, remove) }))
     service.on('accounts', (list) => tray?.update({ trouble: hasTrouble(list), unread: unread.accounts(list) }))
     service.on('settings', () => tray?.refresh())
 

@@ -3,19 +3,22 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createApi } from '../../src/main/core/api/createApi'
+import { createApi, type ApiService } from '../../src/main/core/api/createApi'
+import type { Events } from '../../src/shared/ipc/contract'
 import type { Core } from '../../src/main/core/createCore'
 import { makeCore, nextEvent, registered, serverOf } from '../helpers/core'
 import { target } from '../helpers/target'
 
 const t = target()
 const cores: Core[] = []
+const services: ApiService[] = []
 const core = (): Core => {
   const c = makeCore(t)
   cores.push(c)
   return c
 }
 afterEach(async () => {
+  for (const s of services.splice(0)) s.dispose()
   await Promise.all(cores.splice(0).map((c) => c.accounts.stopAll()))
 })
 
@@ -111,6 +114,63 @@ describe.skipIf(t.domains.noReg === null)('rooms through the services', () => {
     a.store.insert([{ account: alice.id, peer: room, direction: 'in', from: `${room}/Old Timer`, id: 'legacy-1', body: 'Alice: from before', at: 1_000, receivedAt: 1_000, state: 'received' }])
     const [legacy] = await a.conversations.history({ account: alice.id, peer: room, limit: 1, before: { at: page[0]!.at, id: page[0]!.id } })
     expect(legacy).toMatchObject({ body: 'Alice: from before', nick: 'Old Timer', mention: true })
+  })
+})
+
+describe.skipIf(t.domains.noReg === null)('rooms leaving the list, told through the API', () => {
+  /** Every `rooms` and `conversations` event the window would get. */
+  function watch(c: Core) {
+    const service = createApi(c, { app: stubApp(), ui: stubUi() })
+    services.push(service)
+    const rooms: Events['rooms'][] = []
+    const conversations: Events['conversations'][] = []
+    service.on('rooms', (e) => rooms.push(e))
+    service.on('conversations', (e) => conversations.push(e))
+    const removedRoom = (room: string) => rooms.some((e) => e.remove.some((k) => k.room === room))
+    const removedChat = (peer: string) => conversations.some((e) => e.remove.some((k) => k.peer === peer))
+    return { service, rooms, conversations, removedRoom, removedChat }
+  }
+
+  it('leave and forget: the room and its conversation leave the lists (the store keeps it unlisted), the bookmark goes', async () => {
+    const { a, alice, b, bob, room } = await roomOfTwo('forget', true)
+    a.conversations.send(alice.id, room, 'hello')
+    await until(() => b.conversations.list().some((c) => c.peer === room))
+    const w = watch(b)
+    await w.service.api.rooms.leave(bob.id, room, true)
+    await until(() => w.removedRoom(room) && w.removedChat(room))
+    expect(b.rooms.list().some((r) => r.room === room)).toBe(false)
+    expect(b.conversations.list().some((c) => c.peer === room)).toBe(false)
+    expect(b.accounts.get(bob.id).bookmarks.get(room)).toBeUndefined()
+    // The history stays, and the conversation comes back when the room is joined again.
+    expect(b.store.page(bob.id, room, {}).map((m) => m.body)).toEqual(['hello'])
+    await b.rooms.join(bob.id, room, 'Bob', null, false)
+    await until(() => b.conversations.list().some((c) => c.peer === room && c.kind === 'room'))
+  })
+
+  it('a bookmark removed on another device takes a room we are out of off the list', async () => {
+    const { b, bob, room } = await roomOfTwo('elsewhere', true)
+    await b.rooms.leave(bob.id, room, false)
+    await until(() => b.rooms.list().some((r) => r.room === room && r.state === 'left'))
+    const w = watch(b)
+    const phone = core()
+    const id = await phone.accounts.signIn({ jid: bob.jid, password: bob.password, server: serverOf(t) })
+    await until(() => phone.accounts.get(id).bookmarks.get(room) !== undefined)
+    await phone.accounts.get(id).bookmarks.remove(room)
+    await until(() => w.removedRoom(room) && w.removedChat(room))
+    expect(b.rooms.list().some((r) => r.room === room)).toBe(false)
+  })
+
+  it('a destroyed room says so (with the owner’s words) and stays listed until forgotten; its bookmark is removed', async () => {
+    const { a, alice, b, bob, room } = await roomOfTwo('destroyed', true)
+    const w = watch(b)
+    await a.accounts.get(alice.id).muc.destroy(room, 'Moving house')
+    await until(() => b.rooms.list().some((r) => r.room === room && r.state === 'left'))
+    expect(b.rooms.list().find((r) => r.room === room)).toMatchObject({ reason: { kind: 'destroyed', text: 'Moving house' } })
+    await until(() => b.accounts.get(bob.id).bookmarks.get(room) === undefined)
+    await until(() => b.rooms.list().some((r) => r.room === room && !r.bookmarked))
+    expect(w.removedRoom(room)).toBe(false)
+    await w.service.api.rooms.leave(bob.id, room, true)
+    await until(() => w.removedRoom(room))
   })
 })
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { app, Menu, nativeImage, Tray, type BrowserWindow, type MenuItemConstructorOptions, type NativeImage } from 'electron'
-import type { AccountView, ConversationView } from '../../shared/ipc/contract'
+import type { AccountView, ChatKey, ConversationView } from '../../shared/ipc/contract'
 import type { PresenceShow } from '../../shared/model/presence'
 import type { ShellStrings } from './strings'
 
@@ -46,13 +46,14 @@ export function hasTrouble(accounts: readonly AccountView[]): boolean {
 
 /**
  * The unread total over all conversations. `conversations` events carry only the conversations
- * that changed, so the counts are kept per conversation; a removed account's are dropped.
+ * that changed, so the counts are kept per conversation; a removed conversation's or account's are dropped.
  */
 export class UnreadTotal {
   private readonly counts = new Map<string, { account: string; unread: number }>()
 
-  conversations(list: readonly ConversationView[]): number {
+  conversations(list: readonly ConversationView[], removed: readonly ChatKey[] = []): number {
     for (const c of list) this.counts.set(`${c.account}\u0000${c.peer}`, { account: c.account, unread: c.unread })
+    for (const k of removed) this.counts.delete(`${k.account}\u0000${k.peer}`)
     return this.total
   }
 

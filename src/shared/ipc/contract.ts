@@ -269,6 +269,11 @@ export interface RoomView {
   autojoin: boolean
 }
 
+export interface RoomKey {
+  account: AccountId
+  room: string
+}
+
 export interface OccupantView {
   nick: string
   /** Real bare JID, when the room shows it to us. */
@@ -469,12 +474,17 @@ export interface Events {
   accounts: AccountView[]
   contacts: { upsert: ContactView[]; remove: ContactKey[] }
   requests: SubscriptionRequestView[]
-  conversations: ConversationView[]
+  /** Conversations that changed, and those no longer listed (a forgotten or removed room). */
+  conversations: { upsert: ConversationView[]; remove: ChatKey[] }
   messages: ChatMessageView[]
   messageStates: MessageStateView[]
   /** Messages that changed after they were shown: corrected, retracted, reacted to. */
   messageUpdates: ChatMessageView[]
-  rooms: RoomView[]
+  /**
+   * Rooms that changed, and rooms gone from the list: left and forgotten here, their bookmark
+   * removed (here or on another device) while we were not in them, or the account removed.
+   */
+  rooms: { upsert: RoomView[]; remove: RoomKey[] }
   /** A room's occupants: the whole list (`reset`) or what changed. */
   occupants: { account: AccountId; room: string; reset: boolean; upsert: OccupantView[]; remove: string[] }
   invites: RoomInviteView[]

@@ -202,7 +202,7 @@ describe('Chat view', () => {
     const { bridge, app } = await open([], (b) => b.api.chats.list.mockResolvedValue(ok([conversation({ peer: PEER, name: 'Alice', unread: 2 })])))
     expect(bridge.api.chats.markRead).toHaveBeenCalledWith(A1, PEER)
     app.ui.windowActive = false
-    bridge.emit('conversations', [conversation({ peer: PEER, name: 'Alice', unread: 1, typing: true })])
+    bridge.emit('conversations', { upsert: [conversation({ peer: PEER, name: 'Alice', unread: 1, typing: true })], remove: [] })
     await settle(1)
     expect(bridge.api.chats.markRead).toHaveBeenCalledTimes(1)
     expect(screen.getByText('is typing…')).toBeTruthy()

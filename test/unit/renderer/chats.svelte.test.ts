@@ -38,7 +38,7 @@ describe('Chats list', () => {
     expect(within(old).getByRole('img', { name: 'Read' })).toBeTruthy()
 
     // A conversation update moves it to the top; typing shows instead of the preview.
-    bridge.emit('conversations', [conversation({ peer: 'old@example.org', name: 'Old', updatedAt: 400, unread: 1, typing: true, last: { body: 'hi', direction: 'in', state: 'received', at: 400 } })])
+    bridge.emit('conversations', { upsert: [conversation({ peer: 'old@example.org', name: 'Old', updatedAt: 400, unread: 1, typing: true, last: { body: 'hi', direction: 'in', state: 'received', at: 400 } })], remove: [] })
     await settle(1)
     expect(rowNames()).toEqual(['Old', 'New', 'Mid'])
     expect((screen.getByText('Old', { selector: '.name' }).closest('button') as HTMLElement).textContent).toContain('typing…')

@@ -250,8 +250,35 @@ describe('a room’s view', () => {
     await fireEvent.click(within(forget).getByRole('button', { name: 'Leave and forget' }))
     await settle()
     expect(bridge.api.rooms.leave).toHaveBeenCalledWith(A1, ROOM, true)
+    // The lists follow main's events, not a guess of the window's; the forgotten room leaves the screen.
+    expect(app.rooms.get(A1, ROOM)).toBeDefined()
+    app.ui.select({ account: A1, peer: ROOM })
+    bridge.emit('rooms', { upsert: [], remove: [{ account: A1, room: ROOM }] })
+    bridge.emit('conversations', { upsert: [], remove: [{ account: A1, peer: ROOM }] })
+    await settle(1)
     expect(app.rooms.get(A1, ROOM)).toBeUndefined()
-    expect(app.chats.list.map((c) => c.peer)).not.toContain(ROOM)
+    expect(app.ui.selected).toBeNull()
+  })
+
+  test('a room removed elsewhere (its bookmark removed on another device) leaves both lists; it comes back when joined again', async () => {
+    const s = await setup((b) => {
+      b.api.accounts.list.mockResolvedValue(ok([account()]))
+      b.api.chats.list.mockResolvedValue(ok([conversation({ peer: ROOM, name: 'Club', kind: 'room' }), conversation({ name: 'Alice' })]))
+      b.api.rooms.list.mockResolvedValue(ok([room({ room: ROOM, name: 'Club', state: 'left' })]))
+    })
+    await renderView(ChatsView, s.app)
+    expect(screen.getByText('Club', { selector: '.name' })).toBeTruthy()
+    s.bridge.emit('rooms', { upsert: [], remove: [{ account: A1, room: ROOM }] })
+    s.bridge.emit('conversations', { upsert: [], remove: [{ account: A1, peer: ROOM }] })
+    await settle(1)
+    expect(s.app.rooms.get(A1, ROOM)).toBeUndefined()
+    expect(screen.queryByText('Club', { selector: '.name' })).toBeNull()
+    expect(screen.getByText('Alice', { selector: '.name' })).toBeTruthy()
+    s.bridge.emit('rooms', { upsert: [room({ room: ROOM, name: 'Club', state: 'joined' })], remove: [] })
+    s.bridge.emit('conversations', { upsert: [conversation({ peer: ROOM, name: 'Club', kind: 'room' })], remove: [] })
+    await settle(1)
+    expect(s.app.rooms.get(A1, ROOM)?.state).toBe('joined')
+    expect(screen.getByText('Club', { selector: '.name' })).toBeTruthy()
   })
 
   test('destroyed with another room named: the owner’s words and a way to the other room; offline: why we are out', async () => {
@@ -261,7 +288,7 @@ describe('a room’s view', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Join new@conference.example.org' }))
     expect(s.app.ui.dialog).toBe('join-room')
     expect(s.app.ui.prefill).toEqual({ account: A1, room: 'new@conference.example.org', nick: 'me' })
-    s.bridge.emit('rooms', [room({ room: ROOM, name: 'Club', state: 'left', reason: { kind: 'disconnected' } })])
+    s.bridge.emit('rooms', { upsert: [room({ room: ROOM, name: 'Club', state: 'left', reason: { kind: 'disconnected' } })], remove: [] })
     await settle(1)
     expect(screen.getByText(/Parley joins it again when the account is back/)).toBeTruthy()
   })
@@ -275,7 +302,7 @@ describe('a room’s view', () => {
     expect(composer.disabled).toBe(true)
     expect(screen.getByText('Join the room again to send messages.')).toBeTruthy()
 
-    bridge.emit('rooms', [room({ room: ROOM, name: 'Club', state: 'error', error: { code: 'room-password-required', condition: 'not-authorized', detail: 'not-authorized' } })])
+    bridge.emit('rooms', { upsert: [room({ room: ROOM, name: 'Club', state: 'error', error: { code: 'room-password-required', condition: 'not-authorized', detail: 'not-authorized' } })], remove: [] })
     await settle(1)
     expect(screen.getByRole('alert').textContent).toContain('This room needs a password.')
     const again = screen.getByRole('button', { name: 'Join again' }) as HTMLButtonElement

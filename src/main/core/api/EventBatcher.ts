@@ -1,4 +1,4 @@
-import type { ContactKey, ContactView, EventName, Events } from '../../../shared/ipc/contract'
+import type { ChatKey, ContactKey, ContactView, ConversationView, EventName, Events, RoomKey, RoomView } from '../../../shared/ipc/contract'
 
 const FLUSH_MS = 16
 /**
@@ -9,18 +9,48 @@ export const CONTACTS_PER_EVENT = 1000
 
 type Listener = <E extends EventName>(event: E, payload: Events[E]) => void
 
+/** What changed in a keyed list since the last flush: the last word about each key wins. */
+class Changes<V, K> {
+  private readonly pending = new Map<string, { upsert: V } | { remove: K }>()
+
+  upsert(key: string, value: V): void {
+    this.pending.set(key, { upsert: value })
+  }
+
+  remove(key: string, k: K): void {
+    this.pending.set(key, { remove: k })
+  }
+
+  get size(): number {
+    return this.pending.size
+  }
+
+  take(): { upsert: V[]; remove: K[] } {
+    const upsert: V[] = []
+    const remove: K[] = []
+    for (const c of this.pending.values()) {
+      if ('upsert' in c) upsert.push(c.upsert)
+      else remove.push(c.remove)
+    }
+    this.pending.clear()
+    return { upsert, remove }
+  }
+}
+
+const accountKey = (account: string, id: string): string => `${account}\u0000${id}`
+
 /**
  * Coalesces bursts into one event per kind every ~16 ms: a 5,000-contact roster, a flood of
  * presence after login or 1,000 messages in a second reach the window as a handful of events,
  * and a contact that changed ten times in that window is sent once.
  */
 export class EventBatcher {
-  private contacts = new Map<string, ContactView | ContactKey>()
-  private conversations = new Map<string, Events['conversations'][number]>()
+  private contacts = new Changes<ContactView, ContactKey>()
+  private conversations = new Changes<ConversationView, ChatKey>()
   private messages: Events['messages'] = []
   private states = new Map<string, Events['messageStates'][number]>()
   private updates = new Map<string, Events['messageUpdates'][number]>()
-  private rooms = new Map<string, Events['rooms'][number]>()
+  private rooms = new Changes<RoomView, RoomKey>()
   private occupants: Events['occupants'][] = []
   private transfers = new Map<string, Events['transfers'][number]>()
   private avatars = new Map<string, Events['avatars'][number]>()
@@ -31,13 +61,14 @@ export class EventBatcher {
   constructor(private readonly deliver: Listener) {}
 
   contactsChanged(upsert: ContactView[], remove: ContactKey[]): void {
-    for (const c of upsert) this.contacts.set(`${c.account}\u0000${c.jid}`, c)
-    for (const k of remove) this.contacts.set(`${k.account}\u0000${k.jid}`, { account: k.account, jid: k.jid })
+    for (const c of upsert) this.contacts.upsert(accountKey(c.account, c.jid), c)
+    for (const k of remove) this.contacts.remove(accountKey(k.account, k.jid), { account: k.account, jid: k.jid })
     this.schedule()
   }
 
-  conversationsChanged(list: Events['conversations']): void {
-    for (const c of list) this.conversations.set(`${c.account}\u0000${c.peer}`, c)
+  conversationsChanged(upsert: ConversationView[], remove: ChatKey[] = []): void {
+    for (const c of upsert) this.conversations.upsert(accountKey(c.account, c.peer), c)
+    for (const k of remove) this.conversations.remove(accountKey(k.account, k.peer), { account: k.account, peer: k.peer })
     this.schedule()
   }
 
@@ -56,8 +87,9 @@ export class EventBatcher {
     this.schedule()
   }
 
-  roomsChanged(list: Events['rooms']): void {
-    for (const r of list) this.rooms.set(`${r.account}\u0000${r.room}`, r)
+  roomsChanged(upsert: RoomView[], remove: RoomKey[] = []): void {
+    for (const r of upsert) this.rooms.upsert(accountKey(r.account, r.room), r)
+    for (const k of remove) this.rooms.remove(accountKey(k.account, k.room), { account: k.account, room: k.room })
     this.schedule()
   }
 
@@ -94,20 +126,13 @@ export class EventBatcher {
     for (const [event, payload] of this.latest) this.deliver(event, payload as never)
     this.latest.clear()
     if (this.contacts.size > 0) {
-      const upsert: ContactView[] = []
-      const remove: ContactKey[] = []
-      for (const v of this.contacts.values()) ('name' in v ? upsert : remove).push(v)
-      this.contacts.clear()
+      const { upsert, remove } = this.contacts.take()
       this.deliver('contacts', { upsert: upsert.slice(0, CONTACTS_PER_EVENT), remove })
       for (let i = CONTACTS_PER_EVENT; i < upsert.length; i += CONTACTS_PER_EVENT) {
         this.deliver('contacts', { upsert: upsert.slice(i, i + CONTACTS_PER_EVENT), remove: [] })
       }
     }
-    if (this.conversations.size > 0) {
-      const list = [...this.conversations.values()]
-      this.conversations.clear()
-      this.deliver('conversations', list)
-    }
+    if (this.conversations.size > 0) this.deliver('conversations', this.conversations.take())
     if (this.messages.length > 0) {
       const list = this.messages
       this.messages = []
@@ -123,11 +148,7 @@ export class EventBatcher {
       this.updates.clear()
       this.deliver('messageUpdates', list)
     }
-    if (this.rooms.size > 0) {
-      const list = [...this.rooms.values()]
-      this.rooms.clear()
-      this.deliver('rooms', list)
-    }
+    if (this.rooms.size > 0) this.deliver('rooms', this.rooms.take())
     for (const change of this.occupants.splice(0)) this.deliver('occupants', change)
     if (this.transfers.size > 0) {
       const list = [...this.transfers.values()]

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import type {
+  ChatKey,
   ChatMessageView,
   ConversationView,
   HistoryQuery,
   MessageStateView,
+  RoomKey,
   SearchHitView,
   SearchQueryView
 } from '../../../shared/ipc/contract'
@@ -34,6 +36,8 @@ const RETRACTED_FALLBACK = 'This person attempted to retract a previous message,
 
 export interface HistoryEvents {
   conversations: [ConversationView[]]
+  /** Conversations no longer listed (a room forgotten or removed). */
+  removed: [ChatKey[]]
   messages: [ChatMessageView[]]
   states: [MessageStateView[]]
   updates: [ChatMessageView[]]
@@ -65,7 +69,11 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     events.on('message', ({ account, message }) => this.queueInsert(account, message))
     events.on('roomMessage', ({ account, message }) => this.queueRoomInsert(account, message))
     events.on('roomMessageEdit', ({ account, edit }) => this.onRoomEdit(account, edit))
-    rooms.on('joined', ({ account, room }) => void this.roomCatchUp(account, room))
+    rooms.on('joined', ({ account, room }) => {
+      this.reopen(account, room)
+      void this.roomCatchUp(account, room)
+    })
+    rooms.on('removed', (keys) => this.close(keys))
     rooms.on('rooms', (list) => {
       const views = list.map((r) => this.viewOf(this.store.conversation(r.account, r.room))).filter((v): v is ConversationView => v !== null)
       if (views.length > 0) this.emit('conversations', views)
@@ -264,6 +272,24 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   dispose(): void {
     this.flushInserts()
     for (const t of this.typing.values()) clearTimeout(t)
+  }
+
+  /** Rooms gone from the list: their conversations are no longer listed (their history stays). */
+  private close(keys: readonly RoomKey[]): void {
+    this.flushInserts()
+    try {
+      for (const k of keys) this.store.hideConversation(k.account, k.room)
+    } catch (err) {
+      this.core.events.emit('storageError', { error: toCoreError(err, 'storage-failed').toView() })
+    }
+    this.emit('removed', keys.map((k) => ({ account: k.account, peer: k.room })))
+  }
+
+  /** A room joined again (here, or by autojoin after another device bookmarked it) is listed again. */
+  private reopen(account: AccountId, room: string): void {
+    if (!this.store.conversation(account, room)?.hidden) return
+    const view = this.viewOf(this.store.openConversation(account, room, Date.now()))
+    if (view) this.emit('conversations', [view])
   }
 
   // --- arrivals ------------------------------------------------------------------------------
@@ -583,7 +609,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   }
 
   private viewOf(c: StoredConversation | null): ConversationView | null {
-    if (!c) return null
+    if (!c || c.hidden) return null
     const last = c.last
     const room = this.rooms.isRoom(c.account, c.peer)
     return {

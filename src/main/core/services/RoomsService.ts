@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import type { OccupantView, RoomCreateOptions, RoomExitView, RoomInviteView, RoomView } from '../../../shared/ipc/contract'
+import type { OccupantView, RoomCreateOptions, RoomExitView, RoomInviteView, RoomKey, RoomView } from '../../../shared/ipc/contract'
 import { bare, jidToString, parseJid } from '../../../shared/jid'
 import type { AccountId } from '../../../shared/model/ids'
 import type { Account } from '../account/Account'
@@ -11,6 +11,8 @@ const keyOf = (account: AccountId, room: string): string => `${account}\u0000${r
 
 export interface RoomsEvents {
   rooms: [RoomView[]]
+  /** Rooms gone from the list (forgotten, bookmark removed while we were out, account removed). */
+  removed: [RoomKey[]]
   occupants: [{ account: AccountId; room: string; reset: boolean; upsert: OccupantView[]; remove: string[] }]
   invites: [RoomInviteView[]]
   /** A room was joined (or joined again after a new session): time to catch up from its archive. */
@@ -49,7 +51,12 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     })
     events.on('bookmarks', ({ account, bookmarks, initial, upserted, removed }) => {
       for (const b of bookmarks) this.patch(account, b.room, { bookmarked: true, autojoin: b.autojoin, ...(b.name ? { name: b.name } : {}) }, true)
-      for (const room of removed) this.patch(account, room, { bookmarked: false, autojoin: false })
+      // A new session's fetch says nothing of removals: a bookmark we knew that is missing now was
+      // removed meanwhile (on another device, while we were offline).
+      const gone = initial
+        ? [...this.rooms.values()].filter((r) => r.account === account && r.bookmarked && !bookmarks.some((b) => b.room === r.room)).map((r) => r.room)
+        : removed
+      for (const room of gone) this.bookmarkGone(account, room)
       const a = this.account(account)
       if (!a) return
       // XEP-0402 §3.4: join what is marked autojoin (at login, or when another device turns it on).
@@ -123,8 +130,9 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     if (a.muc.joinedRooms().includes(jid)) await a.muc.leave(jid)
     if (forget) {
       if (a.bookmarks.get(jid)) await a.bookmarks.remove(jid)
+      // Said even when the list did not have it: the window and the history close its conversation.
       this.rooms.delete(keyOf(account, jid))
-      this.emit('rooms', this.list())
+      this.emit('removed', [{ account, room: jid }])
     } else if (a.bookmarks.get(jid)?.autojoin) {
       await a.bookmarks.update(jid, { autojoin: false }).catch(() => undefined)
     }
@@ -139,10 +147,31 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
   }
 
   dropAccount(account: AccountId): void {
-    for (const [key, r] of this.rooms) if (r.account === account) this.rooms.delete(key)
+    const gone: RoomKey[] = []
+    for (const [key, r] of this.rooms) {
+      if (r.account !== account) continue
+      this.rooms.delete(key)
+      gone.push({ account, room: r.room })
+    }
     for (const [key, i] of this.invites) if (i.account === account) this.invites.delete(key)
-    this.emit('rooms', this.list())
+    if (gone.length > 0) this.emit('removed', gone)
     this.emit('invites', this.inviteList())
+  }
+
+  /**
+   * A room's bookmark is gone (removed here or on another device). While we are in the room it
+   * stays, unbookmarked; a destroyed room stays to say so until the user forgets it; any other
+   * room we are out of leaves the list.
+   */
+  private bookmarkGone(account: AccountId, room: string): void {
+    const r = this.rooms.get(keyOf(account, room))
+    if (!r) return
+    if (r.state === 'joined' || r.state === 'joining' || r.reason?.kind === 'destroyed') {
+      this.patch(account, room, { bookmarked: false, autojoin: false })
+      return
+    }
+    this.rooms.delete(keyOf(account, room))
+    this.emit('removed', [{ account, room }])
   }
 
   private async joinQuietly(a: Account, room: string, nick: string): Promise<void> {
@@ -151,6 +180,11 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     } catch (err) {
       this.patch(a.id, room, { state: 'error', error: toCoreError(err).toView() })
     }
+  }
+
+  private async forgetBookmark(account: AccountId, room: string): Promise<void> {
+    const a = this.account(account)
+    if (a?.bookmarks.get(room)) await a.bookmarks.remove(room).catch(() => undefined)
   }
 
   /** The room's own name (muc#roominfo), unless the user named the bookmark. */
@@ -173,6 +207,9 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
         return
       case 'left':
         this.patch(account, room, { state: 'left', reason: exitView(state), occupants: 0 })
+        // A destroyed room's bookmark points at nothing, and its autojoin would create an empty
+        // room of that name again on servers that create rooms on join.
+        if (state.reason === 'destroyed') void this.forgetBookmark(account, room)
         return
       case 'error':
         this.patch(account, room, { state: 'error', error: state.error })

@@ -47,6 +47,11 @@ export function createAppState(hash?: string): AppState {
   const ui = new UiState(hash)
   const desktop = new DesktopState(accounts, chats, ui, i18n)
   chats.onIncoming = (messages) => ui.announce(incomingText(app, messages))
+  // A conversation main no longer lists (a forgotten room) is not kept on screen, where the chat
+  // view would ask main to open it again.
+  chats.onRemoved = (keys) => {
+    if (keys.some((k) => ui.isSelected(k.account, k.peer))) ui.select(null)
+  }
   const app = { i18n, settings, accounts, contacts, chats, rooms, files, avatars, search, desktop, ui }
   return app
 }

@@ -1,6 +1,6 @@
 /* eslint-disable svelte/prefer-svelte-reactivity -- big collections are immutable snapshots in $state.raw, replaced once per batch (a SvelteMap would track every key). */
 import { getContext, setContext } from 'svelte'
-import type { ChatMessageView, ConversationView, MessageStateView } from '../../../shared/ipc/contract'
+import type { ChatKey, ChatMessageView, ConversationView, Events, MessageStateView } from '../../../shared/ipc/contract'
 import type { AccountId } from '../../../shared/model/ids'
 import { api, on, toApiError, type ApiError } from '../lib/api'
 import { toggleReaction } from '../lib/reactions'
@@ -280,12 +280,12 @@ export class ChatsState {
   loaded = $state(false)
   /** Called with each batch of incoming messages (for the screen-reader announcement). */
   onIncoming: ((messages: ChatMessageView[]) => void) | null = null
-  /** Conversations not to list (rooms the user left and forgot in this run). */
-  hidden = $state.raw<ReadonlySet<string>>(new Set())
+  /** Called with the conversations main stopped listing (a forgotten or removed room). */
+  onRemoved: ((keys: readonly ChatKey[]) => void) | null = null
 
   #logs = new Map<string, MessageLog>()
   #composers = new Map<string, ComposerState>()
-  #pending: ConversationView[][] | null = null
+  #pending: Events['conversations'][] | null = null
 
   constructor(private readonly accounts: AccountsState) {}
 
@@ -293,9 +293,8 @@ export class ChatsState {
   list = $derived.by(() => {
     const known = this.accounts.byId
     const filter = this.accounts.loaded
-    const hidden = this.hidden
     return [...this.conversations.values()]
-      .filter((c) => (!filter || known.has(c.account)) && !hidden.has(conversationKey(c.account, c.peer)))
+      .filter((c) => !filter || known.has(c.account))
       .sort((a, b) => b.updatedAt - a.updatedAt || (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0))
   })
 
@@ -303,9 +302,9 @@ export class ChatsState {
 
   subscribe(): () => void {
     const offs = [
-      on('conversations', (list) => {
-        if (this.#pending) this.#pending.push(list)
-        else this.upsert(list)
+      on('conversations', (change) => {
+        if (this.#pending) this.#pending.push(change)
+        else this.upsert(change.upsert, false, change.remove)
       }),
       on('messages', (list) => this.#onMessages(list)),
       on('messageStates', (list) => this.#onStates(list)),
@@ -321,28 +320,21 @@ export class ChatsState {
       const queued = this.#pending
       this.#pending = null
       this.upsert(list, true)
-      for (const batch of queued) this.upsert(batch)
+      for (const change of queued) this.upsert(change.upsert, false, change.remove)
       this.loaded = true
     } finally {
       this.#pending = null
     }
   }
 
-  upsert(list: readonly ConversationView[], replace = false): void {
-    if (!replace && list.length === 0) return
+  /** Conversations that changed; `remove`: those main no longer lists (a forgotten or removed room). */
+  upsert(list: readonly ConversationView[], replace = false, remove: readonly ChatKey[] = []): void {
+    if (!replace && list.length === 0 && remove.length === 0) return
     const next = new Map(replace ? [] : this.conversations)
+    for (const k of remove) next.delete(conversationKey(k.account, k.peer))
     for (const c of list) next.set(conversationKey(c.account, c.peer), c)
     this.conversations = next
-    if (this.hidden.size > 0 && list.some((c) => c.kind === 'room' && this.hidden.has(conversationKey(c.account, c.peer)))) {
-      const hidden = new Set(this.hidden)
-      for (const c of list) if (c.kind === 'room') hidden.delete(conversationKey(c.account, c.peer))
-      this.hidden = hidden
-    }
-  }
-
-  /** Stops listing a conversation (a forgotten room) until it comes back as a room. */
-  hide(account: AccountId, peer: string): void {
-    this.hidden = new Set([...this.hidden, conversationKey(account, peer)])
+    if (remove.length > 0) this.onRemoved?.(remove)
   }
 
   get(account: AccountId, peer: string): ConversationView | undefined {

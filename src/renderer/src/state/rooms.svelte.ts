@@ -214,7 +214,7 @@ export class RoomsState {
   invites = $state.raw<RoomInviteView[]>([])
   loaded = $state(false)
   #occupants = new Map<string, OccupantList>()
-  #pending: RoomView[][] | null = null
+  #pending: Events['rooms'][] | null = null
 
   constructor(
     private readonly accounts: AccountsState,
@@ -223,9 +223,9 @@ export class RoomsState {
 
   subscribe(): () => void {
     const offs = [
-      on('rooms', (list) => {
-        if (this.#pending) this.#pending.push(list)
-        else this.upsert(list)
+      on('rooms', (change) => {
+        if (this.#pending) this.#pending.push(change)
+        else this.apply(change)
       }),
       on('occupants', (change) => this.#occupants.get(roomKey(change.account, change.room))?.apply(change)),
       on('invites', (list) => (this.invites = list))
@@ -240,7 +240,7 @@ export class RoomsState {
       const queued = this.#pending
       this.#pending = null
       this.upsert(list, true)
-      for (const batch of queued) this.upsert(batch)
+      for (const change of queued) this.apply(change)
       this.invites = invites
       this.loaded = true
     } finally {
@@ -252,6 +252,18 @@ export class RoomsState {
     if (!replace && list.length === 0) return
     const next = new Map(replace ? [] : this.rooms)
     for (const r of list) next.set(roomKey(r.account, r.room), r)
+    this.rooms = next
+  }
+
+  /** One `rooms` event: what changed, and the rooms gone from the list (forgotten, bookmark removed). */
+  apply(change: Events['rooms']): void {
+    if (change.remove.length === 0) {
+      this.upsert(change.upsert)
+      return
+    }
+    const next = new Map(this.rooms)
+    for (const k of change.remove) next.delete(roomKey(k.account, k.room))
+    for (const r of change.upsert) next.set(roomKey(r.account, r.room), r)
     this.rooms = next
   }
 
@@ -302,16 +314,10 @@ export class RoomsState {
     return view
   }
 
-  /** Leaves; with `forget`, also drops the bookmark and the room from the list. */
+  /** Leaves; with `forget`, main also drops the bookmark, and its events take the room and its chat off the lists. */
   async leave(account: AccountId, room: string, forget: boolean): Promise<void> {
     await api.rooms.leave(account, room, forget)
     this.reloadOccupants(account, room)
-    if (forget) {
-      const next = new Map(this.rooms)
-      next.delete(roomKey(account, room))
-      this.rooms = next
-      this.chats.hide(account, room)
-    }
   }
 
   /** Accepts an invitation: joins with our usual nick (and the password it carried), remembered. */

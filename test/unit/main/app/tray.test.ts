@@ -145,4 +145,10 @@ describe('UnreadTotal', () => {
     expect(total.conversations([conv(A, 'a@x.y', 0)])).toBe(3)
     expect(total.accounts([account(A, true, { state: 'offline' })])).toBe(0)
   })
+
+  it('drops a conversation that is no longer listed (a forgotten room)', () => {
+    const total = new UnreadTotal()
+    expect(total.conversations([conv(A, 'a@x.y', 2), conv(A, 'room@muc.x.y', 4)])).toBe(6)
+    expect(total.conversations([], [{ account: A, peer: 'room@muc.x.y' }])).toBe(2)
+  })
 })

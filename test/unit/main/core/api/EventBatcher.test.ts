@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CONTACTS_PER_EVENT, EventBatcher } from '../../../../../src/main/core/api/EventBatcher'
-import type { ContactView, EventName, Events } from '../../../../../src/shared/ipc/contract'
+import type { ContactView, EventName, Events, RoomView } from '../../../../../src/shared/ipc/contract'
 import type { AccountId } from '../../../../../src/shared/model/ids'
 
 const account = 'a1' as AccountId
@@ -59,5 +59,18 @@ describe('EventBatcher', () => {
     batcher.contactsChanged([], [{ account, jid: 'c1@example.org' }])
     batcher.flush()
     expect(sent).toEqual([{ event: 'contacts', payload: { upsert: [], remove: [{ account, jid: 'c1@example.org' }] } }])
+  })
+
+  it('sends rooms and conversations as upserts and removals, a removal replacing an earlier upsert', () => {
+    const { sent, batcher } = record()
+    const view = { account, room: 'r@muc.example.org' } as RoomView
+    batcher.roomsChanged([view, { ...view, room: 'kept@muc.example.org' }])
+    batcher.roomsChanged([], [{ account, room: 'r@muc.example.org' }])
+    batcher.conversationsChanged([], [{ account, peer: 'r@muc.example.org' }])
+    batcher.flush()
+    expect(sent).toEqual([
+      { event: 'conversations', payload: { upsert: [], remove: [{ account, peer: 'r@muc.example.org' }] } },
+      { event: 'rooms', payload: { upsert: [{ ...view, room: 'kept@muc.example.org' }], remove: [{ account, room: 'r@muc.example.org' }] } }
+    ])
   })
 })
