@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApi, type ApiService } from '../../src/main/core/api/createApi'
-import type { Events } from '../../src/shared/ipc/contract'
+import type { Events, OccupantView } from '../../src/shared/ipc/contract'
 import type { Core } from '../../src/main/core/createCore'
 import { makeCore, nextEvent, registered, serverOf } from '../helpers/core'
 import { target } from '../helpers/target'
@@ -93,6 +93,24 @@ describe.skipIf(t.domains.noReg === null)('rooms through the services', () => {
     await a.accounts.get(alice.id).muc.setRole(room, 'Bob', 'none', 'Too loud')
     await until(() => b.rooms.list().some((r) => r.room === room && r.state === 'left'))
     expect(b.rooms.list().find((r) => r.room === room)?.reason).toMatchObject({ kind: 'kicked', text: 'Too loud' })
+  })
+
+  it('an occupant’s avatar, as their presence in the room announces it, reaches the occupant list', async () => {
+    const { a, alice, b, bob, room } = await roomOfTwo('faces')
+    const hash = await a.accounts.get(alice.id).avatars.setOwnAvatar(PNG)
+    const changes: OccupantView[][] = []
+    b.rooms.on('occupants', (e) => changes.push(e.upsert))
+    // A new presence in the room carries the hash (the server fills it in from the PEP avatar, XEP-0398).
+    await a.accounts.get(alice.id).muc.leave(room)
+    await a.rooms.join(alice.id, room, 'Alice', null, false)
+    await until(() => b.rooms.occupants(bob.id, room).some((o) => o.nick === 'Alice' && o.avatar === hash), 15_000)
+    expect(changes.flat().some((o) => o.nick === 'Alice' && o.avatar === hash)).toBe(true)
+    expect(await b.avatars.get(hash)).not.toBeNull()
+    // Joining (Alice's presence comes before ours): still Alice's, never taken for the room's own avatar.
+    await b.accounts.get(bob.id).muc.leave(room)
+    await b.rooms.join(bob.id, room, 'Bob', null, false)
+    expect(b.rooms.occupants(bob.id, room).find((o) => o.nick === 'Alice')?.avatar).toBe(hash)
+    expect(b.accounts.get(bob.id).avatars.avatarOf(room)).toBeUndefined()
   })
 
   it('history pages carry each sender’s nick and whether the message mentions ours', async () => {

@@ -282,6 +282,11 @@ export interface OccupantView {
   affiliation: RoomAffiliation
   show: PresenceShow
   status: string
+  /**
+   * SHA-1 of the avatar the occupant's presence in the room announced (XEP-0153, filled in by
+   * XEP-0398 servers), once fetched and checked (get it with `avatars.get`); null when they
+   * announce none or it could not be fetched. An `occupants` event brings it when it arrives.
+   */
   avatar: string | null
 }
 

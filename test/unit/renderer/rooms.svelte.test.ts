@@ -205,6 +205,22 @@ describe('a room’s view', () => {
     expect(panel.textContent).not.toContain('bob')
   })
 
+  test('an occupant’s avatar from main shows in the panel, and an occupants event brings a new one', async () => {
+    const H = 'a'.repeat(40)
+    const { bridge } = await openRoom({ nick: 'me' }, [occupant({ nick: 'me' }), occupant({ nick: 'alice', avatar: H })], (b) =>
+      b.api.avatars.get.mockImplementation(async (hash: string) => ok(`data:image/png;base64,${hash.slice(0, 4)}`))
+    )
+    await fireEvent.click(screen.getByRole('button', { name: '2 people' }))
+    await settle()
+    const panel = screen.getByRole('complementary', { name: 'People in Club' })
+    const row = (nick: string) => [...panel.querySelectorAll('.occupant')].find((el) => el.textContent?.includes(nick)) as HTMLElement
+    expect(row('alice').querySelector('img')?.getAttribute('src')).toBe('data:image/png;base64,aaaa')
+    expect(row('me').querySelector('img')).toBeNull()
+    bridge.emit('occupants', { account: A1, room: ROOM, reset: false, upsert: [occupant({ nick: 'me', avatar: 'b'.repeat(40) })], remove: [] })
+    await settle()
+    expect(row('me').querySelector('img')?.getAttribute('src')).toBe('data:image/png;base64,bbbb')
+  })
+
   test('a participant sees the people but no moderation menu, and cannot edit the subject', async () => {
     await openRoom({ nick: 'alice', role: 'participant', affiliation: 'member' }, PEOPLE.map((o) => (o.nick === 'me' ? { ...o, nick: 'host' } : o)))
     await fireEvent.click(screen.getByRole('button', { name: '3 people' }))

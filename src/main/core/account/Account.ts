@@ -157,7 +157,8 @@ export class Account {
     this.avatars = new AvatarModule(ctx, this.disco, {
       cache: deps.avatarCache,
       announce: () => this.presence.broadcast(),
-      isRoom: (jid) => this.muc.joinedRooms().includes(jid)
+      // While joining too: the occupants' presence arrives before ours, and each is someone else.
+      isRoom: (jid) => this.muc.isInRoom(jid)
     })
     this.vcards = new VCardModule(ctx, this.disco)
     this.upload = new HttpUploadModule(ctx, this.disco, { allowInsecureHttpForLoopback: deps.allowInsecureUploadForLoopback === true })

@@ -35,9 +35,12 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     events.on('roomState', ({ account, room, state }) => this.onState(account, room, state))
     events.on('roomSubject', ({ account, room, subject }) => this.patch(account, room, { subject }))
     events.on('roomOccupants', ({ account, room, reset, occupants, removed }) => {
-      this.patch(account, room, { occupants: this.account(account)?.muc.occupants(room).length ?? 0 })
-      this.emit('occupants', { account, room, reset, upsert: occupants.map(occupantView), remove: removed.map((r) => r.nick) })
+      const a = this.account(account)
+      this.patch(account, room, { occupants: a?.muc.occupants(room).length ?? 0 })
+      this.emit('occupants', { account, room, reset, upsert: occupants.map((o) => occupantView(a, room, o)), remove: removed.map((r) => r.nick) })
     })
+    // An occupant's avatar (their presence's XEP-0153 hash, keyed `room/nick`) became known or changed.
+    events.on('avatar', ({ account, jid }) => this.occupantAvatar(account, jid))
     events.on('roomInvite', ({ account, invite }) => {
       this.invites.set(keyOf(account, invite.room), {
         account,
@@ -139,7 +142,9 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
   }
 
   occupants(account: AccountId, room: string): OccupantView[] {
-    return this.require(account).muc.occupants(normaliseRoom(room)).map(occupantView)
+    const a = this.require(account)
+    const jid = normaliseRoom(room)
+    return a.muc.occupants(jid).map((o) => occupantView(a, jid, o))
   }
 
   declineInvite(account: AccountId, room: string): void {
@@ -172,6 +177,16 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     }
     this.rooms.delete(keyOf(account, room))
     this.emit('removed', [{ account, room }])
+  }
+
+  private occupantAvatar(account: AccountId, jid: string): void {
+    const parsed = parseJid(jid)
+    if (!parsed || parsed.resource === '') return
+    const room = jidToString(bare(parsed))
+    const a = this.account(account)
+    if (!a || !this.rooms.has(keyOf(account, room))) return
+    const occupant = a.muc.occupants(room).find((o) => o.nick === parsed.resource)
+    if (occupant) this.emit('occupants', { account, room, reset: false, upsert: [occupantView(a, room, occupant)], remove: [] })
   }
 
   private async joinQuietly(a: Account, room: string, nick: string): Promise<void> {
@@ -262,7 +277,13 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
   }
 }
 
-function occupantView(o: Occupant): OccupantView {
+/**
+ * An occupant as the window shows them. The avatar is the hash the occupant's own presence in the
+ * room announced (XEP-0153 `vcard-temp:x:update`, which XEP-0398 servers fill in from the PEP
+ * avatar), fetched and checked by the avatar module under `room/nick`: never a contact's avatar
+ * looked up by a real JID, which the room may not show and the occupant does not vouch for.
+ */
+function occupantView(a: Account | null, room: string, o: Occupant): OccupantView {
   return {
     nick: o.nick,
     ...(o.jid ? { jid: o.jid } : {}),
@@ -270,7 +291,7 @@ function occupantView(o: Occupant): OccupantView {
     affiliation: o.affiliation,
     show: o.show,
     status: o.status,
-    avatar: null
+    avatar: a?.avatars.avatarOf(`${room}/${o.nick}`) ?? null
   }
 }
 

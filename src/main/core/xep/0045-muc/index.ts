@@ -289,6 +289,12 @@ export class MucModule implements AccountModule {
 
   // --- what we know ----------------------------------------------------------------------------
 
+  /** A room we are in or entering: its occupants' presence is theirs, per `room/nick`. */
+  isInRoom(room: string): boolean {
+    const entry = this.rooms.get(room)
+    return entry !== undefined && entry.phase !== 'out'
+  }
+
   joinedRooms(): string[] {
     return [...this.rooms.values()].filter((e) => e.phase === 'joined').map((e) => e.jid)
   }
