@@ -151,7 +151,7 @@ if (!app.requestSingleInstanceLock()) {
       service,
       settings: settings.desktop.get,
       isChatOnScreen: focus.isChatOnScreen,
-      nameOf: (account, jid) => service.contacts.nameOf(account, jid),
+      nameOf: (account, jid) => service.conversations.nameOf(account, jid),
       focusWindow: showMain,
       strings,
       present: nativePresenter(process.platform === 'linux' ? join(resourcesDir, 'icon.png') : undefined)

@@ -113,6 +113,37 @@ describe.skipIf(t.domains.noReg === null)('rooms through the services', () => {
     expect(b.accounts.get(bob.id).avatars.avatarOf(room)).toBeUndefined()
   })
 
+  it('private messages through the room: a chat of their own with room/nick, both ways, never in the room’s history', async () => {
+    const { a, alice, b, bob, room } = await roomOfTwo('whisper')
+    const sent = b.conversations.send(bob.id, `${room}/Alice`, 'psst, Alice')
+    expect(sent).toMatchObject({ peer: `${room}/Alice`, direction: 'out', state: 'queued' })
+    await until(() => a.store.page(alice.id, `${room}/Bob`, {}).length === 1)
+    expect(a.conversations.list().find((c) => c.peer === `${room}/Bob`)).toMatchObject({ kind: 'private', name: 'Bob', room: { jid: room, name: 'whisper' }, unread: 1 })
+    const [got] = await a.conversations.history({ account: alice.id, peer: `${room}/Bob` })
+    expect(got).toMatchObject({ body: 'psst, Alice', direction: 'in', from: `${room}/Bob` })
+    // The answer goes back to the same occupant address.
+    a.conversations.send(alice.id, `${room}/Bob`, 'yes, Bob?')
+    await until(() => b.store.page(bob.id, `${room}/Alice`, {}).length === 2)
+    expect(b.store.page(bob.id, `${room}/Alice`, {}).map((m) => [m.direction, m.body])).toEqual([
+      ['out', 'psst, Alice'],
+      ['in', 'yes, Bob?']
+    ])
+    await until(() => b.store.page(bob.id, `${room}/Alice`, {})[0]?.state === 'sent')
+    expect(a.store.page(alice.id, room, {})).toEqual([])
+    expect(b.store.page(bob.id, room, {})).toEqual([])
+    // Corrections and reactions are not offered there (the room's private messages carry none).
+    await expect(b.conversations.react(bob.id, `${room}/Alice`, sent.id, ['👍'])).rejects.toMatchObject({ code: 'unsupported' })
+    // Alice on a new machine: her archive's copies are the occupant's chat, not one with the room.
+    const laptop = core()
+    const id = await laptop.accounts.signIn({ jid: alice.jid, password: alice.password, server: serverOf(t) })
+    await until(() => laptop.store.page(id, `${room}/Bob`, {}).length === 2, 15_000)
+    expect(laptop.store.page(id, `${room}/Bob`, {}).map((m) => [m.direction, m.body])).toEqual([
+      ['in', 'psst, Alice'],
+      ['out', 'yes, Bob?']
+    ])
+    expect(laptop.store.page(id, room, {})).toEqual([])
+  })
+
   it('history pages carry each sender’s nick and whether the message mentions ours', async () => {
     const { a, alice, b, bob, room } = await roomOfTwo('nicks')
     b.conversations.send(bob.id, room, 'Alice, are you there?')

@@ -138,8 +138,13 @@ export interface ConversationView {
   name: string
   /** XEP-0392 colour of the peer, `#rrggbb`. */
   color: string
-  /** A one-to-one chat, or a group chat (XEP-0045). */
-  kind: 'chat' | 'room'
+  /**
+   * A one-to-one chat, a group chat (XEP-0045), or a private chat with a room occupant: then
+   * `peer` is the occupant's room-assigned address `room@service/nick` (what we send to, and all
+   * we know of who they are), `name` their nick and `room` the room it goes through.
+   */
+  kind: 'chat' | 'room' | 'private'
+  room?: { jid: string; name: string }
   avatar: string | null
   unread: number
   /** Epoch ms of the newest message (or of opening the conversation). */

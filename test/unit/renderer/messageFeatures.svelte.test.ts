@@ -258,6 +258,41 @@ describe('in a room', () => {
   })
 })
 
+describe('a private chat with a room occupant', () => {
+  const PM = `${ROOM}/Romeo`
+
+  async function openPrivate(roomState: 'joined' | 'left') {
+    const s = await setup((b) => {
+      b.api.accounts.list.mockResolvedValue(ok([account()]))
+      b.api.chats.list.mockResolvedValue(ok([conversation({ peer: PM, name: 'Romeo', kind: 'private', room: { jid: ROOM, name: 'Club' } })]))
+      b.api.rooms.list.mockResolvedValue(ok([room({ room: ROOM, name: 'Club', nick: 'Mei', state: roomState })]))
+      b.api.chats.history.mockResolvedValue(ok([message({ id: asMessageId('p1'), peer: PM, resource: PM, body: 'psst', at }), message({ id: asMessageId('p2'), peer: PM, direction: 'out', state: 'sent', body: 'yes?', at: at + 1 })]))
+      b.api.chats.send.mockImplementation(async (_a: string, peer: string, body: string) => ok(message({ id: asMessageId('p3'), peer, direction: 'out', state: 'queued', body, at: at + 2 })))
+    })
+    await renderView(ChatView, s.app, { account: A1, peer: PM })
+    return s
+  }
+
+  test('named by the nick, answered at the same room address; no replies, reactions, corrections or deletion', async () => {
+    const s = await openPrivate('joined')
+    expect(screen.getByRole('region', { name: /Romeo/ })).toBeTruthy()
+    expect(menuLabels(await actions('p1'))).toEqual(['Copy text'])
+    await fireEvent.keyDown(screen.getByRole('menu', { name: 'Message actions' }), { key: 'Escape' })
+    expect(menuLabels(await actions('p2'))).toEqual(['Copy text'])
+    const composer = screen.getByLabelText('Message to Romeo') as HTMLTextAreaElement
+    await fireEvent.input(composer, { target: { value: 'meet at noon' } })
+    await fireEvent.keyDown(composer, { key: 'Enter' })
+    await settle()
+    expect(s.bridge.api.chats.send).toHaveBeenCalledWith(A1, PM, 'meet at noon', null)
+  })
+
+  test('while we are out of the room the composer says why', async () => {
+    await openPrivate('left')
+    expect(screen.getByText('Join Club again to write to this person.')).toBeTruthy()
+    expect((screen.getByLabelText('Message to Romeo') as HTMLTextAreaElement).disabled).toBe(true)
+  })
+})
+
 describe('after a jump', () => {
   test('the jump is acted on once; live messages newer than the loaded page wait for the next page', async () => {
     const s = await setup((b) => {

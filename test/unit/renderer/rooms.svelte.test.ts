@@ -61,9 +61,16 @@ describe('rooms in the chat list', () => {
   test('a room shows the room glyph and "Group chat", with its unread count', async () => {
     const s = await setup((b) => {
       b.api.accounts.list.mockResolvedValue(ok([account()]))
-      b.api.chats.list.mockResolvedValue(ok([conversation({ peer: ROOM, name: 'Book club', kind: 'room', unread: 4, updatedAt: 2 }), conversation({ name: 'Alice', updatedAt: 1 })]))
+      b.api.chats.list.mockResolvedValue(
+        ok([
+          conversation({ peer: ROOM, name: 'Book club', kind: 'room', unread: 4, updatedAt: 2 }),
+          conversation({ name: 'Alice', updatedAt: 1 }),
+          conversation({ peer: `${ROOM}/Romeo`, name: 'Romeo', kind: 'private', room: { jid: ROOM, name: 'Book club' }, updatedAt: 0 })
+        ])
+      )
     })
     await renderView(ChatsView, s.app)
+    expect((screen.getByText('Romeo', { selector: '.name' }).closest('button') as HTMLElement).textContent).toContain('private, in Book club')
     const row = screen.getByText('Book club', { selector: '.name' }).closest('button') as HTMLElement
     expect(row.textContent).toContain('Group chat')
     expect(row.textContent).toContain('4 unread messages')
@@ -186,7 +193,7 @@ describe('a room’s view', () => {
 
     await fireEvent.click(within(panel).getByRole('button', { name: 'Actions for alice' }))
     const menu = screen.getByRole('menu', { name: 'Actions for alice' })
-    expect(within(menu).getAllByRole('menuitem').map((m) => m.textContent)).toEqual(['Remove from room…', 'Make visitor (no voice)', 'Make moderator', 'Ban…'])
+    expect(within(menu).getAllByRole('menuitem').map((m) => m.textContent)).toEqual(['Send a private message', 'Remove from room…', 'Make visitor (no voice)', 'Make moderator', 'Ban…'])
     await fireEvent.click(within(menu).getByRole('menuitem', { name: 'Remove from room…' }))
     const ask = screen.getByRole('alertdialog', { name: 'Remove alice from the room?' })
     await fireEvent.input(within(ask).getByLabelText('Reason (shown to them)'), { target: { value: 'spam' } })
@@ -221,13 +228,21 @@ describe('a room’s view', () => {
     expect(row('me').querySelector('img')?.getAttribute('src')).toBe('data:image/png;base64,bbbb')
   })
 
-  test('a participant sees the people but no moderation menu, and cannot edit the subject', async () => {
-    await openRoom({ nick: 'alice', role: 'participant', affiliation: 'member' }, PEOPLE.map((o) => (o.nick === 'me' ? { ...o, nick: 'host' } : o)))
+  test('a participant sees the people but no moderation menu (only a private message), and cannot edit the subject', async () => {
+    const s = await openRoom({ nick: 'alice', role: 'participant', affiliation: 'member' }, PEOPLE.map((o) => (o.nick === 'me' ? { ...o, nick: 'host' } : o)))
     await fireEvent.click(screen.getByRole('button', { name: '3 people' }))
     await settle()
     const panel = screen.getByRole('complementary', { name: 'People in Club' })
     expect(panel.textContent).toContain('host')
-    expect(within(panel).queryAllByRole('button', { name: /^Actions for/ })).toEqual([])
+    expect(within(panel).queryByRole('button', { name: 'Actions for alice' })).toBeNull()
+    await fireEvent.click(within(panel).getByRole('button', { name: 'Actions for host' }))
+    const menu = screen.getByRole('menu', { name: 'Actions for host' })
+    expect(within(menu).getAllByRole('menuitem').map((m) => m.textContent)).toEqual(['Send a private message'])
+    s.bridge.api.chats.open.mockResolvedValueOnce(ok(conversation({ peer: `${ROOM}/host`, name: 'host', kind: 'private', room: { jid: ROOM, name: 'Club' } })))
+    await fireEvent.click(within(menu).getByRole('menuitem', { name: 'Send a private message' }))
+    await settle()
+    expect(s.bridge.api.chats.open).toHaveBeenCalledWith(A1, `${ROOM}/host`)
+    expect(s.app.ui.selected).toEqual({ account: A1, peer: `${ROOM}/host` })
     expect(screen.queryByRole('button', { name: 'Change the subject' })).toBeNull()
   })
 

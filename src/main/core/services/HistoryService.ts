@@ -21,7 +21,7 @@ import type { MessageStore, StoredConversation, StoredMessage, StoredMessageInpu
 import { NS_MAM, type ArchivedMessage, type MamPage } from '../xep/0313-mam'
 import { consistentColor } from '../xep/0392-colors'
 import { mentionsNick } from '../xep/0045-muc/mention'
-import type { RoomEdit, RoomMessage } from '../xep/0045-muc/types'
+import type { RoomEdit, RoomMessage, RoomPrivateMessage } from '../xep/0045-muc/types'
 import type { ContactsService } from './ContactsService'
 import type { RoomsService } from './RoomsService'
 
@@ -55,7 +55,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   private readonly markable = new Map<string, string>()
   private readonly olderExhausted = new Set<string>()
   private readonly sentThisRun = new Set<AccountId>()
-  private pending: { input: StoredMessageInput; view: ChatMessage & { account: AccountId } }[] = []
+  private pending: { input: StoredMessageInput; account: AccountId }[] = []
   private flushTimer: NodeJS.Timeout | null = null
 
   constructor(
@@ -69,6 +69,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     events.on('message', ({ account, message }) => this.queueInsert(account, message))
     events.on('roomMessage', ({ account, message }) => this.queueRoomInsert(account, message))
     events.on('roomMessageEdit', ({ account, edit }) => this.onRoomEdit(account, edit))
+    events.on('roomPrivateMessage', ({ account, message }) => this.queuePrivateInsert(account, message))
     rooms.on('joined', ({ account, room }) => {
       this.reopen(account, room)
       void this.roomCatchUp(account, room)
@@ -106,7 +107,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
 
   open(account: AccountId, peer: string): ConversationView {
     this.core.accounts.get(account)
-    const view = this.viewOf(this.store.openConversation(account, normalisePeer(peer), Date.now()))
+    const view = this.viewOf(this.store.openConversation(account, this.peerOf(account, peer), Date.now()))
     if (!view) throw new CoreError('internal', 'Could not open the conversation')
     this.emit('conversations', [view])
     return view
@@ -114,8 +115,8 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
 
   /** A page of history, oldest first; when the store runs out, older pages come from the archive. */
   async history(query: HistoryQuery): Promise<ChatMessageView[]> {
-    const peer = normalisePeer(query.peer)
     const { account } = query
+    const peer = this.peerOf(account, query.peer)
     const limit = Math.max(1, Math.min(500, query.limit ?? DEFAULT_PAGE))
     const done = (page: StoredMessage[]): ChatMessageView[] => this.present(account, peer, page)
     if (query.around !== undefined) return done(this.store.around(account, peer, query.around, Math.ceil(limit / 2)))
@@ -134,13 +135,14 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   send(account: AccountId, peer: string, body: string, replyTo: string | null = null): ChatMessageView {
     const a = this.core.accounts.get(account)
     if (body.trim() === '') throw new CoreError('invalid-argument', 'Empty message')
-    const to = normalisePeer(peer)
+    const to = this.peerOf(account, peer)
     const target = replyTo ? this.store.byId(account, to, replyTo) : null
     if (replyTo && !target) throw new CoreError('invalid-argument', 'The message to reply to is not in the history')
     const id = asMessageId(randomUUID())
     const now = Date.now()
     const room = this.rooms.isRoom(account, to)
     const nick = room ? (a.muc.nick(to) ?? '') : ''
+    if (replyTo && privateOf(to)) throw new CoreError('unsupported', 'Replies are not sent in private messages through a room')
     const input: StoredMessageInput = {
       account,
       peer: to,
@@ -172,7 +174,8 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
 
   async correct(account: AccountId, peer: string, id: string, body: string): Promise<void> {
     const a = this.core.accounts.get(account)
-    const to = normalisePeer(peer)
+    const to = this.peerOf(account, peer)
+    this.requireNotPrivate(to)
     const target = this.store.byId(account, to, id)
     if (!target || target.direction !== 'out') throw new CoreError('invalid-argument', 'Only your own messages can be corrected')
     if (body.trim() === '') throw new CoreError('invalid-argument', 'Empty message')
@@ -188,7 +191,8 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
 
   async retract(account: AccountId, peer: string, id: string): Promise<void> {
     const a = this.core.accounts.get(account)
-    const to = normalisePeer(peer)
+    const to = this.peerOf(account, peer)
+    this.requireNotPrivate(to)
     const target = this.store.byId(account, to, id)
     if (!target || target.direction !== 'out') throw new CoreError('invalid-argument', 'Only your own messages can be retracted')
     if (this.rooms.isRoom(account, to)) {
@@ -203,7 +207,8 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
 
   async react(account: AccountId, peer: string, id: string, emojis: string[]): Promise<void> {
     const a = this.core.accounts.get(account)
-    const to = normalisePeer(peer)
+    const to = this.peerOf(account, peer)
+    this.requireNotPrivate(to)
     const target = this.store.byId(account, to, id)
     if (!target) throw new CoreError('invalid-argument', 'No such message')
     if (this.rooms.isRoom(account, to)) {
@@ -217,7 +222,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   }
 
   async retry(account: AccountId, peer: string, id: string): Promise<void> {
-    const to = normalisePeer(peer)
+    const to = this.peerOf(account, peer)
     const message = this.store.byId(account, to, id)
     if (!message || message.direction !== 'out' || message.state !== 'failed') throw new CoreError('invalid-argument', 'Only a failed message can be sent again')
     const change = this.store.setState(account, id, 'queued')
@@ -228,14 +233,14 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
 
   search(query: SearchQueryView): SearchHitView[] {
     return this.store
-      .search({ ...query, ...(query.peer ? { peer: normalisePeer(query.peer) } : {}) })
+      .search({ ...query, ...(query.peer ? { peer: query.account ? this.peerOf(query.account, query.peer) : normalisePeer(query.peer) } : {}) })
       .filter((h) => this.exists(h.account))
       .map((h) => ({
         rowId: h.rowId,
         cursor: h.cursor,
         account: h.account,
         peer: h.peer,
-        name: this.contacts.nameOf(h.account, h.peer),
+        name: this.nameOf(h.account, h.peer),
         direction: h.direction,
         id: h.id,
         at: h.at,
@@ -245,7 +250,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
 
   /** The user has seen the conversation: unread to 0, and a displayed marker to the peer (XEP-0333). */
   markRead(account: AccountId, peer: string): void {
-    const to = normalisePeer(peer)
+    const to = this.peerOf(account, peer)
     const conv = this.store.markRead(account, to)
     if (!conv) return
     this.emitConversation(account, to)
@@ -320,7 +325,12 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     }
     if (message.markable && message.direction === 'in' && message.source === 'live') this.markable.set(keyOf(account, message.peer), message.id)
     if (message.direction === 'in') this.clearTyping(account, message.peer)
-    this.pending.push({ input, view: { ...message, account } })
+    this.enqueue(account, input)
+  }
+
+  /** Stores soon, with what else arrives (one transaction per batch). */
+  private enqueue(account: AccountId, input: StoredMessageInput): void {
+    this.pending.push({ input, account })
     if (this.pending.length >= INSERT_BATCH) this.flushInserts()
     else this.flushTimer ??= setTimeout(() => this.flushInserts(), FLUSH_MS)
   }
@@ -345,10 +355,10 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     outcomes.forEach((o, i) => {
       const b = batch[i]
       if (!b || !o.rowId) return
-      if (o.inserted || o.changed) touched.add(keyOf(b.view.account, b.view.peer))
+      if (o.inserted || o.changed) touched.add(keyOf(b.account, b.input.peer))
       if (!o.inserted) return
-      const stored = this.store.get(b.view.account, o.rowId)
-      if (stored && stored.correctsId === undefined) added.push(...this.present(b.view.account, b.view.peer, [stored]))
+      const stored = this.store.get(b.account, o.rowId)
+      if (stored && stored.correctsId === undefined) added.push(...this.present(b.account, b.input.peer, [stored]))
     })
     if (added.length > 0) this.emit('messages', added)
     const views = [...touched].map((k) => {
@@ -414,22 +424,36 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       nick: m.nick,
       ...(m.mentions ? { mention: true } : {})
     }
-    const view: ChatMessage & { account: AccountId } = {
+    this.enqueue(account, input)
+  }
+
+  /**
+   * A private message through a room: a conversation of its own with the occupant's room-assigned
+   * address `room/nick` as the peer. That address is all we know of who wrote; a real JID the
+   * room may show is not taken for them (the nick may change hands).
+   */
+  private queuePrivateInsert(account: AccountId, m: RoomPrivateMessage): void {
+    const a = this.account(account)
+    if (!a) return
+    const peer = `${m.room}/${m.nick}`
+    const own = a.bareJid
+    this.enqueue(account, {
       account,
-      id: asMessageId(m.id || m.originId || randomUUID()),
-      peer: m.room,
-      resource: `${m.room}/${m.nick}`,
-      direction: input.direction,
+      peer,
+      direction: m.direction,
+      from: m.direction === 'in' ? peer : own,
+      sender: m.direction === 'in' ? peer : own,
+      id: m.id,
       body: m.body,
       at: m.at,
-      state: input.state,
+      atIsLocal: m.atIsLocal,
+      receivedAt: Date.now(),
+      // Another device's message (a carbon, the archive) went out already: never ours to resend.
+      state: m.direction === 'in' ? 'received' : 'acked',
       source: m.source,
-      nick: m.nick,
-      ...(m.mentions ? { mention: true } : {})
-    }
-    this.pending.push({ input, view })
-    if (this.pending.length >= INSERT_BATCH) this.flushInserts()
-    else this.flushTimer ??= setTimeout(() => this.flushInserts(), FLUSH_MS)
+      ...(m.originId ? { originId: m.originId } : {}),
+      ...(m.body.startsWith('/me ') ? { action: true } : {})
+    })
   }
 
   private onRoomEdit(account: AccountId, edit: RoomEdit): void {
@@ -456,6 +480,8 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     try {
       const replyTo = message.replyTo
       const quoted = replyTo ? this.store.byId(message.account, message.peer, replyTo.id) : null
+      const pm = privateOf(message.peer)
+      if (pm) return await a.muc.transmitPrivate({ id: message.id, room: pm.room, nick: pm.nick, body: message.body })
       if (this.rooms.isRoom(message.account, message.peer)) {
         return await a.muc.transmit({
           id: message.id,
@@ -502,7 +528,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const a = this.account(account)
     if (!a || !(await a.disco.accountSupports(NS_MAM))) return
     const own = a.bareJid
-    const onResult = (r: ArchivedMessage) => void a.chat.process(r.message, { source: 'archive', at: r.at, archiveId: r.archiveId, archive: r.archive })
+    const onResult = (r: ArchivedMessage) => this.fromArchive(a, r)
     try {
       await this.syncArchive(account, own, (q) => a.mam.query({ archive: own, ...q }, onResult))
     } catch (err) {
@@ -511,6 +537,12 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       this.store.setArchiveState(account, own, { lastId: null, complete: false, syncedAt: Date.now() })
       if (a.connectionState().state === 'online') await this.catchUp(account)
     }
+  }
+
+  /** A result of our own archive: a private message through a room belongs to that occupant's chat, not the room's. */
+  private fromArchive(a: Account, r: ArchivedMessage): void {
+    if (a.muc.processArchived(r.message, r.at, (room) => this.rooms.isRoom(a.id, room))) return
+    void a.chat.process(r.message, { source: 'archive', at: r.at, archiveId: r.archiveId, archive: r.archive })
   }
 
   /** A room was (re)joined: what it said while we were away, from its archive (no join history). */
@@ -573,7 +605,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
         ...(oldest && !byArchive ? { end: oldest.at - 1 } : {}),
         max: DEFAULT_PAGE
       },
-      (r) => void a.chat.process(r.message, { source: 'archive', at: r.at, archiveId: r.archiveId, archive: r.archive })
+      (r) => this.fromArchive(a, r)
     )
     this.flushInserts()
     if (page.complete || page.received === 0) this.olderExhausted.add(key)
@@ -608,17 +640,26 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     if (view) this.emit('conversations', [view])
   }
 
+  /** A conversation's name: the room's, the contact's, or for a private chat the occupant's nick (the only name the room vouches for). */
+  nameOf(account: AccountId, peer: string): string {
+    const pm = privateOf(peer)
+    if (pm) return pm.nick
+    return (this.rooms.isRoom(account, peer) ? this.rooms.nameOf(account, peer) : undefined) ?? this.contacts.nameOf(account, peer)
+  }
+
   private viewOf(c: StoredConversation | null): ConversationView | null {
     if (!c || c.hidden) return null
     const last = c.last
-    const room = this.rooms.isRoom(c.account, c.peer)
+    const pm = privateOf(c.peer)
+    const room = !pm && this.rooms.isRoom(c.account, c.peer)
     return {
       account: c.account,
       peer: c.peer,
-      name: (room ? this.rooms.nameOf(c.account, c.peer) : undefined) ?? this.contacts.nameOf(c.account, c.peer),
+      name: this.nameOf(c.account, c.peer),
       color: consistentColor(c.peer),
-      kind: room ? 'room' : 'chat',
-      avatar: this.contacts.avatarOf(c.account, c.peer),
+      kind: pm ? 'private' : room ? 'room' : 'chat',
+      ...(pm ? { room: { jid: pm.room, name: this.rooms.nameOf(c.account, pm.room) ?? pm.room } } : {}),
+      avatar: pm ? (this.account(c.account)?.avatars.avatarOf(c.peer) ?? null) : this.contacts.avatarOf(c.account, c.peer),
       unread: c.unread,
       updatedAt: c.updatedAt,
       last: last ? { body: last.retracted ? '' : last.body, direction: last.direction, state: last.state, at: last.at } : null,
@@ -641,6 +682,23 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     if (this.typing.delete(key)) this.emitConversation(account, peer)
   }
 
+  /**
+   * A conversation's peer: a bare JID, or for a private message through a room the occupant's
+   * full `room/nick` (of a room we know, or a private chat we have history with).
+   */
+  private peerOf(account: AccountId, peer: string): string {
+    const jid = parseJid(peer)
+    if (!jid) throw new CoreError('invalid-argument', `Not a valid address: ${peer}`)
+    const bareJid = jidToString(bare(jid))
+    if (jid.resource === '' || jid.local === '') return bareJid
+    const full = jidToString(jid)
+    return this.rooms.isRoom(account, bareJid) || this.store.conversation(account, full) !== null ? full : bareJid
+  }
+
+  private requireNotPrivate(peer: string): void {
+    if (privateOf(peer)) throw new CoreError('unsupported', 'Private messages through a room cannot be corrected, retracted or reacted to')
+  }
+
   private account(id: AccountId): Account | null {
     try {
       return this.core.accounts.get(id)
@@ -657,6 +715,12 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
 function nickOf(jid: string): string {
   const slash = jid.indexOf('/')
   return slash >= 0 ? jid.slice(slash + 1) : ''
+}
+
+/** A private chat through a room: its peer is `room/nick` (every other conversation's is a bare JID). */
+function privateOf(peer: string): { room: string; nick: string } | null {
+  const slash = peer.indexOf('/')
+  return slash < 0 ? null : { room: peer.slice(0, slash), nick: peer.slice(slash + 1) }
 }
 
 function normalisePeer(peer: string): string {

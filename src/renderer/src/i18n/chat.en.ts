@@ -30,6 +30,7 @@ export const enChat = {
   'chat.saveEdit': 'Save correction',
   'chat.actionFailed': 'That did not work. Check the connection and try again.',
   'chats.room': 'Group chat',
+  'chats.privateIn': 'private, in {room}',
 
   'reactions.label': 'Reactions',
   'reactions.count': '{emoji}: {count, plural, one {# reaction} other {# reactions}}',
@@ -158,6 +159,8 @@ export const enChat = {
   'rooms.action.moderator': 'Make moderator',
   'rooms.action.participant': 'Make participant',
   'rooms.action.visitor': 'Make visitor (no voice)',
+  'rooms.action.message': 'Send a private message',
+  'rooms.privateNotJoinedHint': 'Join {room} again to write to this person.',
   'rooms.actionFailed': 'The room refused that.',
   'rooms.kickTitle': 'Remove {nick} from the room?',
   'rooms.kickBody': '{nick} can join again unless the room is members only.',

@@ -31,6 +31,7 @@ export const zhChat: Record<keyof typeof enChat, string> = {
   'chat.saveEdit': '保存更正',
   'chat.actionFailed': '操作未成功。请检查网络连接后重试。',
   'chats.room': '群聊',
+  'chats.privateIn': '私聊，来自 {room}',
 
   'reactions.label': '表情回应',
   'reactions.count': '{emoji}：{count} 个回应',
@@ -159,6 +160,8 @@ export const zhChat: Record<keyof typeof enChat, string> = {
   'rooms.action.moderator': '设为主持人',
   'rooms.action.participant': '设为参与者',
   'rooms.action.visitor': '设为访客（禁止发言）',
+  'rooms.action.message': '发送私聊消息',
+  'rooms.privateNotJoinedHint': '重新加入 {room} 后才能给此人发消息。',
   'rooms.actionFailed': '群聊拒绝了此操作。',
   'rooms.kickTitle': '要将 {nick} 移出群聊吗？',
   'rooms.kickBody': '除非群聊仅限成员，否则 {nick} 可以重新加入。',

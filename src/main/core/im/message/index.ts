@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { bare, jidToString, parseJid } from '../../../../shared/jid'
 import { asMessageId, type MessageId } from '../../../../shared/model/ids'
 import type { ChatMessage, DeliveryState } from '../../../../shared/model/message'
-import type { AccountModule, ModuleContext } from '../../account/module'
+import { sendFromOutbox, type AccountModule, type ModuleContext } from '../../account/module'
 import { CoreError } from '../../errors'
 import type { MessageEdit } from '../../events'
 import { stanzaError } from '../../stream/IqCaller'
@@ -87,14 +87,7 @@ export class ChatModule implements AccountModule {
     if (!this.ctx.isOnline()) return false
     const link = out.oob ? null : bareLink(out.body)
     const stanza = chatMessage(jidToString(to), out.id, out.body, link ? { ...out, oob: { url: link } } : out)
-    try {
-      await this.ctx.client.send(stanza)
-    } catch (err) {
-      if (!this.ctx.client.sm.isQueued(stanza)) {
-        this.ctx.log.debug('send deferred', { id: out.id, err: String(err) })
-        return false
-      }
-    }
+    if (!(await sendFromOutbox(this.ctx, stanza, out.id))) return false
     this.state(jidToString(bare(to)), out.id, 'sent')
     return true
   }

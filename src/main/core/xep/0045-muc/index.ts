@@ -3,7 +3,7 @@ import { bare, jidToString, parseJid, toBareJid } from '../../../../shared/jid'
 import { asMessageId, type MessageId } from '../../../../shared/model/ids'
 import type { DeliveryState } from '../../../../shared/model/message'
 import type { OwnPresence } from '../../../../shared/model/presence'
-import type { AccountModule } from '../../account/module'
+import { sendFromOutbox, type AccountModule } from '../../account/module'
 import { CoreError, toCoreError } from '../../errors'
 import { bodyOf, messageType } from '../../im/message/parse'
 import { stanzaError } from '../../stream/IqCaller'
@@ -66,6 +66,7 @@ import type {
   RoomConfig,
   RoomExit,
   RoomInfo,
+  RoomPrivateMessage,
   RoomState
 } from './types'
 
@@ -321,16 +322,8 @@ export class MucModule implements AccountModule {
   async transmit(out: OutgoingRoomMessage): Promise<boolean> {
     const entry = this.rooms.get(roomJidOf(out.room))
     if (!entry || entry.phase !== 'joined' || !this.ctx.isOnline()) return false
-    const stanza = groupchatMessage(entry.jid, out.id, out.body, out)
     entry.sent.set(out.id, true)
-    try {
-      await this.ctx.client.send(stanza)
-    } catch (err) {
-      if (!this.ctx.client.sm.isQueued(stanza)) {
-        this.ctx.log.debug('room message deferred', { id: out.id, err: String(err) })
-        return false
-      }
-    }
+    if (!(await sendFromOutbox(this.ctx, groupchatMessage(entry.jid, out.id, out.body, out), out.id))) return false
     this.state(entry.jid, out.id, 'sent')
     return true
   }
@@ -356,6 +349,19 @@ export class MucModule implements AccountModule {
   /** XEP-0444 in a room: our complete set of reactions to the message with the room's stanza-id. */
   react(room: string, targetStanzaId: string, emojis: readonly string[]): Promise<MessageId> {
     return this.sendEdit(room, (to, id) => reactionsMessage(to, id, targetStanzaId, emojis))
+  }
+
+  /**
+   * §7.5: hands a private message to an occupant to the room (for the outbox). True once written,
+   * false when we are not in the room or offline: the caller keeps it queued.
+   */
+  async transmitPrivate(out: { id: MessageId; room: string; nick: string; body: string }): Promise<boolean> {
+    const entry = this.rooms.get(roomJidOf(out.room))
+    if (!entry || entry.phase !== 'joined' || !this.ctx.isOnline()) return false
+    const nick = nickOf(entry.jid, out.nick)
+    if (!(await sendFromOutbox(this.ctx, privateMessage(entry.jid, nick, out.id, out.body), out.id))) return false
+    this.state(`${entry.jid}/${nick}`, out.id, 'sent')
+    return true
   }
 
   /** §7.5: a private message to an occupant, by nick. */
@@ -492,7 +498,28 @@ export class MucModule implements AccountModule {
     }
     // Group chat messages are never carbons (XEP-0280 §6); a copy of one is not to be believed.
     if (messageType(inner) === 'groupchat' || peer.resource === '') return true
-    this.onPrivate(entry, inner, peer.resource, direction === 'sent' ? 'out' : 'in', 'carbon')
+    this.onPrivate(entry.jid, entry.features, inner, peer.resource, direction === 'sent' ? 'out' : 'in', 'carbon')
+    return true
+  }
+
+  /**
+   * A private message through a room, as our account's archive (XEP-0313) returns it: `type='chat'`
+   * from or to `room/nick` of a room we are in, that `isRoom` knows, or marked as one (§7.5).
+   * True when it was one: then it is not a one-to-one message with the room.
+   * `at` is the archive's time (MamModule checked the result).
+   */
+  processArchived(message: Element, at: number, isRoom: (bareJid: string) => boolean): boolean {
+    if (messageType(message) === 'groupchat') return false
+    const from = parseJid(String(message.attrs.from ?? ''))
+    const out = from !== null && jidToString(bare(from)) === this.ctx.ownBareJid()
+    const peer = out ? parseJid(String(message.attrs.to ?? '')) : from
+    if (!peer || peer.local === '' || peer.resource === '') return false
+    const room = jidToString(bare(peer))
+    const entry = this.rooms.get(room)
+    // At catch-up the rooms may not be known yet: then the §7.5 marker, which rooms add to private
+    // messages both ways, says it. The address stays what it is (room/nick), whoever sent it.
+    if (!entry && !isRoom(room) && !message.getChild('x', NS_MUC_USER)) return false
+    this.onPrivate(room, entry?.features ?? new Set(), message, peer.resource, out ? 'out' : 'in', 'archive', at)
     return true
   }
 
@@ -626,7 +653,7 @@ export class MucModule implements AccountModule {
       this.onRoomStatus(entry, user.statuses)
       return true
     }
-    this.onPrivate(entry, stanza, from.resource, 'in', 'live')
+    this.onPrivate(entry.jid, entry.features, stanza, from.resource, 'in', 'live')
     return true
   }
 
@@ -693,16 +720,21 @@ export class MucModule implements AccountModule {
     }
   }
 
-  private onPrivate(entry: RoomEntry, stanza: Element, nick: string, direction: 'in' | 'out', source: 'live' | 'carbon'): void {
+  /**
+   * Who wrote is the room-assigned address `room/nick` and nothing more: a private message's own
+   * claims (a real JID in it, a nick in its body) are never taken for the sender.
+   */
+  private onPrivate(room: string, features: Set<string>, stanza: Element, nick: string, direction: 'in' | 'out', source: RoomPrivateMessage['source'], archivedAt?: number): void {
     const body = bodyOf(stanza)
     if (body === null) return
     const originId = parseOriginId(stanza)
-    const occupantId = direction === 'in' ? parseOccupantId(stanza, entry.features.has(NS_OCCUPANT_ID)) : null
-    const at = delayedAt(stanza, (by) => by === this.ctx.domain() || by === this.ctx.ownBareJid() || by === entry.jid) ?? Date.now()
+    const occupantId = direction === 'in' ? parseOccupantId(stanza, features.has(NS_OCCUPANT_ID)) : null
+    const delayed = archivedAt === undefined ? delayedAt(stanza, (by) => by === this.ctx.domain() || by === this.ctx.ownBareJid() || by === room) : null
+    const at = archivedAt ?? delayed ?? Date.now()
     this.ctx.emit('roomPrivateMessage', {
       account: this.ctx.account,
       message: {
-        room: entry.jid,
+        room,
         nick,
         ...(occupantId ? { occupantId } : {}),
         direction,
@@ -710,6 +742,7 @@ export class MucModule implements AccountModule {
         id: typeof stanza.attrs.id === 'string' ? stanza.attrs.id.slice(0, 256) : '',
         ...(originId ? { originId } : {}),
         at,
+        atIsLocal: archivedAt === undefined && delayed === null,
         source
       }
     })

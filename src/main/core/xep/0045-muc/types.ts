@@ -123,7 +123,9 @@ export interface RoomPrivateMessage {
   id: string
   originId?: string
   at: number
-  source: 'live' | 'carbon'
+  /** `at` is our clock (no delay stamp): a later archive copy brings the server's time. */
+  atIsLocal: boolean
+  source: 'live' | 'carbon' | 'archive'
 }
 
 export interface RoomInvite {

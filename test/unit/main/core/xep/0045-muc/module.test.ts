@@ -294,10 +294,41 @@ describe('MucModule: messages', () => {
     expect(muc.processCarbon(xml('message', { from: 'juliet@capulet.lit/b', type: 'chat' }, xml('body', {}, 'x')), 'received')).toBe(false)
     expect(muc.processCarbon(groupchat('firstwitch', 'not a carbon'), 'received')).toBe(true)
     expect(f.eventsNamed<Ev<'roomPrivateMessage'>>('roomPrivateMessage').map((e) => e.message)).toEqual([
-      { room: ROOM, nick: 'firstwitch', occupantId: 'occ-first', direction: 'in', body: 'psst', id: 'pm1', at: expect.any(Number), source: 'live' },
-      { room: ROOM, nick: 'firstwitch', direction: 'out', body: 'what?', id: 'pm2', at: expect.any(Number), source: 'carbon' }
+      { room: ROOM, nick: 'firstwitch', occupantId: 'occ-first', direction: 'in', body: 'psst', id: 'pm1', at: expect.any(Number), atIsLocal: true, source: 'live' },
+      { room: ROOM, nick: 'firstwitch', direction: 'out', body: 'what?', id: 'pm2', at: expect.any(Number), atIsLocal: true, source: 'carbon' }
     ])
     expect(f.eventsNamed('roomMessage')).toEqual([])
+  })
+
+  it('private messages from our account’s archive, ours and theirs, are the room’s, only for rooms we know', async () => {
+    f.clear()
+    const own = 'me@example.org'
+    const theirs = xml('message', { from: `${ROOM}/firstwitch`, to: `${own}/phone`, type: 'chat', id: 'a1' }, xml('body', {}, 'from the archive'))
+    const ours = xml('message', { from: `${own}/phone`, to: `${ROOM}/firstwitch`, type: 'chat', id: 'a2' }, xml('body', {}, 'mine, archived'))
+    const elsewhere = xml('message', { from: 'hecate@chat.shakespeare.lit/x', type: 'chat', id: 'a3' }, xml('body', {}, 'not a room'))
+    expect(muc.processArchived(theirs, 1_000, () => false)).toBe(true)
+    expect(muc.processArchived(ours, 2_000, () => false)).toBe(true)
+    expect(muc.processArchived(elsewhere, 3_000, () => false)).toBe(false)
+    expect(muc.processArchived(elsewhere, 3_000, (room) => room === 'hecate@chat.shakespeare.lit')).toBe(true)
+    expect(muc.processArchived(groupchat('firstwitch', 'group chat is not private'), 4_000, () => true)).toBe(false)
+    // A room not known yet (catch-up before the bookmarks): the §7.5 marker tells.
+    const marked = xml('message', { from: 'coven@chat.shakespeare.lit/hecate', type: 'chat', id: 'a4' }, xml('body', {}, 'marked'), xml('x', { xmlns: NS_MUC_USER }))
+    expect(muc.processArchived(marked, 5_000, () => false)).toBe(true)
+    expect(f.eventsNamed<Ev<'roomPrivateMessage'>>('roomPrivateMessage').map((e) => e.message)).toEqual([
+      { room: ROOM, nick: 'firstwitch', direction: 'in', body: 'from the archive', id: 'a1', at: 1_000, atIsLocal: false, source: 'archive' },
+      { room: ROOM, nick: 'firstwitch', direction: 'out', body: 'mine, archived', id: 'a2', at: 2_000, atIsLocal: false, source: 'archive' },
+      { room: 'hecate@chat.shakespeare.lit', nick: 'x', direction: 'in', body: 'not a room', id: 'a3', at: 3_000, atIsLocal: false, source: 'archive' },
+      { room: 'coven@chat.shakespeare.lit', nick: 'hecate', direction: 'in', body: 'marked', id: 'a4', at: 5_000, atIsLocal: false, source: 'archive' }
+    ])
+  })
+
+  it('a private message goes to room/nick with the MUC marker, and reports sent under that address', async () => {
+    f.clear()
+    expect(await muc.transmitPrivate({ id: 'pm-out' as never, room: ROOM, nick: 'firstwitch', body: 'hi' })).toBe(true)
+    expect(f.sent.at(-1)?.attrs).toMatchObject({ to: `${ROOM}/firstwitch`, type: 'chat', id: 'pm-out' })
+    expect(f.sent.at(-1)?.getChild('x', NS_MUC_USER)).toBeTruthy()
+    expect(f.eventsNamed<Ev<'messageState'>>('messageState')).toEqual([expect.objectContaining({ peer: `${ROOM}/firstwitch`, id: 'pm-out', state: 'sent' })])
+    expect(await muc.transmitPrivate({ id: 'pm-x' as never, room: 'other@chat.shakespeare.lit', nick: 'x', body: 'hi' })).toBe(false)
   })
 
   it('retractions and reactions go out as group chat messages naming the stanza-id', async () => {
