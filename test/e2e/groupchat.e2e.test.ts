@@ -1,8 +1,9 @@
 // Group chats in two real browsers: Alice creates a room in "Join or create a room", Bob joins it
-// through the same dialog, both write and see each other's nick; the occupants panel lists both.
+// through the same dialog, both write and see each other's nick; the occupants panel lists both;
+// Bob writes to Alice privately through the room.
 import { describe, expect } from 'vitest'
 import { test, uniqueName } from './fixture'
-import { accountId, chatView, composer, conversationRow, dismissNotes, firstAccount, gone, mainTab, message, messageList, shown, tr } from './ui'
+import { accountId, chatView, composer, conversationRow, dismissNotes, firstAccount, gone, mainTab, message, messageList, send, shown, tr } from './ui'
 
 describe('group chats', () => {
   test('Alice creates a room, Bob joins it with the dialog; messages both ways show the nicks', async ({ openApp }) => {
@@ -70,8 +71,24 @@ describe('group chats', () => {
     await bob.page.getByRole('button', { name: tr('rooms.occupantCount', { count: 2 }) }).click()
     const bobsPanel = bob.page.getByRole('complementary', { name: tr('rooms.occupantsLabel', { name: roomName }) })
     await shown(bobsPanel.getByText(a.user, { exact: true }))
-    expect(await bobsPanel.getByRole('button', { name: tr('rooms.actionsFor', { nick: a.user }) }).count()).toBe(0)
     await dismissNotes(bob.page)
     await bob.screenshot('room-bob.png')
+
+    // Bob's menu for Alice offers only a private message: a chat of its own, through the room.
+    await bobsPanel.getByRole('button', { name: tr('rooms.actionsFor', { nick: a.user }) }).click()
+    const bobsMenu = bob.page.getByRole('menu', { name: tr('rooms.actionsFor', { nick: a.user }) })
+    expect(await bobsMenu.getByRole('menuitem').allTextContents()).toEqual([tr('rooms.action.message')])
+    await bobsMenu.getByRole('menuitem', { name: tr('rooms.action.message') }).click()
+    await shown(chatView(bob.page, a.user))
+    await send(bob.page, a.user, 'Just between us')
+    const privateRow = conversationRow(alice.page, b.user)
+    await shown(privateRow)
+    await shown(privateRow.getByText(tr('chats.privateIn', { room: roomName })))
+    await privateRow.click()
+    await shown(message(messageList(alice.page, b.user), 'Just between us'))
+    await send(alice.page, b.user, 'Understood')
+    await shown(message(messageList(bob.page, a.user), 'Understood'))
+    // Neither reached the room.
+    expect(await message(alicesList, 'Just between us').count()).toBe(0)
   })
 })

@@ -144,6 +144,19 @@ describe.skipIf(t.domains.noReg === null)('rooms through the services', () => {
     expect(laptop.store.page(id, room, {})).toEqual([])
   })
 
+  it('what was written for a room while offline waits for the room, without holding up other chats', async () => {
+    const { a, alice, b, bob, room } = await roomOfTwo('outbox')
+    await b.accounts.setEnabled(bob.id, false)
+    b.conversations.send(bob.id, room, 'to the room, written offline')
+    b.conversations.send(bob.id, `${room}/Alice`, 'to Alice privately, written offline')
+    b.conversations.send(bob.id, alice.jid, 'to Alice directly, written offline')
+    await b.accounts.setEnabled(bob.id, true)
+    await until(() => a.store.page(alice.id, bob.jid, {}).length === 1, 15_000)
+    await until(() => a.store.page(alice.id, room, {}).some((m) => m.body === 'to the room, written offline'), 15_000)
+    await until(() => a.store.page(alice.id, `${room}/Bob`, {}).some((m) => m.body === 'to Alice privately, written offline'), 15_000)
+    expect(b.store.outbox(bob.id)).toEqual([])
+  })
+
   it('history pages carry each sender’s nick and whether the message mentions ours', async () => {
     const { a, alice, b, bob, room } = await roomOfTwo('nicks')
     b.conversations.send(bob.id, room, 'Alice, are you there?')

@@ -286,9 +286,12 @@ describe('a private chat with a room occupant', () => {
     expect(s.bridge.api.chats.send).toHaveBeenCalledWith(A1, PM, 'meet at noon', null)
   })
 
-  test('while we are out of the room the composer says why', async () => {
-    await openPrivate('left')
+  test('while we are out of the room (or it is gone from the list) the composer says why', async () => {
+    const s = await openPrivate('left')
     expect(screen.getByText('Join Club again to write to this person.')).toBeTruthy()
+    expect((screen.getByLabelText('Message to Romeo') as HTMLTextAreaElement).disabled).toBe(true)
+    s.bridge.emit('rooms', { upsert: [], remove: [{ account: A1, room: ROOM }] })
+    await settle(1)
     expect((screen.getByLabelText('Message to Romeo') as HTMLTextAreaElement).disabled).toBe(true)
   })
 })

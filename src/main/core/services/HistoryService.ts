@@ -72,6 +72,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     events.on('roomPrivateMessage', ({ account, message }) => this.queuePrivateInsert(account, message))
     rooms.on('joined', ({ account, room }) => {
       this.reopen(account, room)
+      void this.flushRoom(account, room)
       void this.roomCatchUp(account, room)
     })
     rooms.on('removed', (keys) => this.close(keys))
@@ -506,19 +507,40 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     this.flushInserts()
     const first = !this.sentThisRun.has(account)
     this.sentThisRun.add(account)
+    const joined = new Set(this.account(account)?.muc.joinedRooms() ?? [])
     for (const message of this.store.outbox(account, first ? ['queued', 'sent'] : ['queued'])) {
-      if (message.correctsId !== undefined) {
-        const a = this.account(account)
-        const out = { id: message.id, body: message.body, replaces: message.correctsId }
-        const ok = this.rooms.isRoom(account, message.peer)
-          ? await a?.muc.transmit({ ...out, room: message.peer }).catch(() => false)
-          : await a?.chat.transmit({ ...out, to: message.peer }).catch(() => false)
-        if (!ok) return
-        this.store.setState(account, message.id, 'sent')
-        continue
-      }
-      if (!(await this.transmit(message))) return
+      // What goes through a room waits until we are in it (then `flushRoom`), without holding up the rest.
+      const room = this.roomOf(account, message.peer)
+      if (room !== null && !joined.has(room)) continue
+      if (!(await this.sendQueued(account, message))) return
     }
+  }
+
+  /** A room was joined: what waited for it (group chat and private messages) goes out now. */
+  private async flushRoom(account: AccountId, room: string): Promise<void> {
+    this.flushInserts()
+    for (const message of this.store.outbox(account, ['queued'])) {
+      if (this.roomOf(account, message.peer) !== room) continue
+      if (!(await this.sendQueued(account, message))) return
+    }
+  }
+
+  private async sendQueued(account: AccountId, message: StoredMessage): Promise<boolean> {
+    if (message.correctsId === undefined) return this.transmit(message)
+    const a = this.account(account)
+    const out = { id: message.id, body: message.body, replaces: message.correctsId }
+    const ok = this.rooms.isRoom(account, message.peer)
+      ? await a?.muc.transmit({ ...out, room: message.peer }).catch(() => false)
+      : await a?.chat.transmit({ ...out, to: message.peer }).catch(() => false)
+    if (ok) this.store.setState(account, message.id, 'sent')
+    return ok === true
+  }
+
+  /** The room a conversation goes through: the room itself, or the room of a private chat. */
+  private roomOf(account: AccountId, peer: string): string | null {
+    const pm = privateOf(peer)
+    if (pm) return pm.room
+    return this.rooms.isRoom(account, peer) ? peer : null
   }
 
   // --- the archive ---------------------------------------------------------------------------
