@@ -88,6 +88,7 @@ describe('group chats', () => {
     await shown(message(messageList(alice.page, b.user), 'Just between us'))
     await send(alice.page, b.user, 'Understood')
     await shown(message(messageList(bob.page, a.user), 'Understood'))
+    await alice.screenshot('room-private.png')
     // Neither reached the room.
     expect(await message(alicesList, 'Just between us').count()).toBe(0)
   })

@@ -118,7 +118,7 @@ describe.skipIf(t.domains.noReg === null)('rooms through the services', () => {
     const sent = b.conversations.send(bob.id, `${room}/Alice`, 'psst, Alice')
     expect(sent).toMatchObject({ peer: `${room}/Alice`, direction: 'out', state: 'queued' })
     await until(() => a.store.page(alice.id, `${room}/Bob`, {}).length === 1)
-    expect(a.conversations.list().find((c) => c.peer === `${room}/Bob`)).toMatchObject({ kind: 'private', name: 'Bob', room: { jid: room, name: 'whisper' }, unread: 1 })
+    expect(a.conversations.list().find((c) => c.peer === `${room}/Bob`)).toMatchObject({ kind: 'private', name: 'Bob', room: { jid: room, name: 'whisper', nick: 'Bob' }, unread: 1 })
     const [got] = await a.conversations.history({ account: alice.id, peer: `${room}/Bob` })
     expect(got).toMatchObject({ body: 'psst, Alice', direction: 'in', from: `${room}/Bob` })
     // The answer goes back to the same occupant address.

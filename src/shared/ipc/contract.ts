@@ -144,7 +144,7 @@ export interface ConversationView {
    * we know of who they are), `name` their nick and `room` the room it goes through.
    */
   kind: 'chat' | 'room' | 'private'
-  room?: { jid: string; name: string }
+  room?: { jid: string; name: string; nick: string }
   avatar: string | null
   unread: number
   /** Epoch ms of the newest message (or of opening the conversation). */

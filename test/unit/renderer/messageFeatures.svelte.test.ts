@@ -7,7 +7,7 @@ import { PAGE_SIZE } from '../../../src/renderer/src/state/chats.svelte'
 import type { ChatMessageView } from '../../../src/shared/ipc/contract'
 import { asMessageId } from '../../../src/shared/model/ids'
 import { settle } from './dom'
-import { A1, account, contact, conversation, message, ok, room, type FakeBridge } from './fakeBridge'
+import { A1, account, contact, conversation, message, occupant, ok, room, type FakeBridge } from './fakeBridge'
 import { renderView, setup } from './harness'
 
 const PEER = 'alice@example.org'
@@ -264,8 +264,9 @@ describe('a private chat with a room occupant', () => {
   async function openPrivate(roomState: 'joined' | 'left') {
     const s = await setup((b) => {
       b.api.accounts.list.mockResolvedValue(ok([account()]))
-      b.api.chats.list.mockResolvedValue(ok([conversation({ peer: PM, name: 'Romeo', kind: 'private', room: { jid: ROOM, name: 'Club' } })]))
+      b.api.chats.list.mockResolvedValue(ok([conversation({ peer: PM, name: 'Romeo', kind: 'private', room: { jid: ROOM, name: 'Club', nick: 'Romeo' } })]))
       b.api.rooms.list.mockResolvedValue(ok([room({ room: ROOM, name: 'Club', nick: 'Mei', state: roomState })]))
+      b.api.rooms.occupants.mockResolvedValue(ok(roomState === 'joined' ? [occupant({ nick: 'Romeo', show: 'away', status: 'at the balcony' })] : []))
       b.api.chats.history.mockResolvedValue(ok([message({ id: asMessageId('p1'), peer: PM, resource: PM, body: 'psst', at }), message({ id: asMessageId('p2'), peer: PM, direction: 'out', state: 'sent', body: 'yes?', at: at + 1 })]))
       b.api.chats.send.mockImplementation(async (_a: string, peer: string, body: string) => ok(message({ id: asMessageId('p3'), peer, direction: 'out', state: 'queued', body, at: at + 2 })))
     })
@@ -276,6 +277,10 @@ describe('a private chat with a room occupant', () => {
   test('named by the nick, answered at the same room address; no replies, reactions, corrections or deletion', async () => {
     const s = await openPrivate('joined')
     expect(screen.getByRole('region', { name: /Romeo/ })).toBeTruthy()
+    // The header shows the occupant as the room does, not a contact's presence.
+    const header = screen.getByRole('banner')
+    expect(header.textContent).toContain('at the balcony')
+    expect(header.textContent).toContain('private, in Club')
     expect(menuLabels(await actions('p1'))).toEqual(['Copy text'])
     await fireEvent.keyDown(screen.getByRole('menu', { name: 'Message actions' }), { key: 'Escape' })
     expect(menuLabels(await actions('p2'))).toEqual(['Copy text'])
@@ -289,6 +294,7 @@ describe('a private chat with a room occupant', () => {
   test('while we are out of the room (or it is gone from the list) the composer says why', async () => {
     const s = await openPrivate('left')
     expect(screen.getByText('Join Club again to write to this person.')).toBeTruthy()
+    expect(screen.getByRole('banner').textContent).toContain('Not in the room')
     expect((screen.getByLabelText('Message to Romeo') as HTMLTextAreaElement).disabled).toBe(true)
     s.bridge.emit('rooms', { upsert: [], remove: [{ account: A1, room: ROOM }] })
     await settle(1)

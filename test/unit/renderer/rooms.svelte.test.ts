@@ -65,7 +65,7 @@ describe('rooms in the chat list', () => {
         ok([
           conversation({ peer: ROOM, name: 'Book club', kind: 'room', unread: 4, updatedAt: 2 }),
           conversation({ name: 'Alice', updatedAt: 1 }),
-          conversation({ peer: `${ROOM}/Romeo`, name: 'Romeo', kind: 'private', room: { jid: ROOM, name: 'Book club' }, updatedAt: 0 })
+          conversation({ peer: `${ROOM}/Romeo`, name: 'Romeo', kind: 'private', room: { jid: ROOM, name: 'Book club', nick: 'Romeo' }, updatedAt: 0 })
         ])
       )
     })
@@ -238,7 +238,7 @@ describe('a room’s view', () => {
     await fireEvent.click(within(panel).getByRole('button', { name: 'Actions for host' }))
     const menu = screen.getByRole('menu', { name: 'Actions for host' })
     expect(within(menu).getAllByRole('menuitem').map((m) => m.textContent)).toEqual(['Send a private message'])
-    s.bridge.api.chats.open.mockResolvedValueOnce(ok(conversation({ peer: `${ROOM}/host`, name: 'host', kind: 'private', room: { jid: ROOM, name: 'Club' } })))
+    s.bridge.api.chats.open.mockResolvedValueOnce(ok(conversation({ peer: `${ROOM}/host`, name: 'host', kind: 'private', room: { jid: ROOM, name: 'Club', nick: 'host' } })))
     await fireEvent.click(within(menu).getByRole('menuitem', { name: 'Send a private message' }))
     await settle()
     expect(s.bridge.api.chats.open).toHaveBeenCalledWith(A1, `${ROOM}/host`)

@@ -680,7 +680,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       name: this.nameOf(c.account, c.peer),
       color: consistentColor(c.peer),
       kind: pm ? 'private' : room ? 'room' : 'chat',
-      ...(pm ? { room: { jid: pm.room, name: this.rooms.nameOf(c.account, pm.room) ?? pm.room } } : {}),
+      ...(pm ? { room: { jid: pm.room, name: this.rooms.nameOf(c.account, pm.room) ?? pm.room, nick: pm.nick } } : {}),
       avatar: pm ? (this.account(c.account)?.avatars.avatarOf(c.peer) ?? null) : this.contacts.avatarOf(c.account, c.peer),
       unread: c.unread,
       updatedAt: c.updatedAt,

@@ -31,6 +31,7 @@ export const enChat = {
   'chat.actionFailed': 'That did not work. Check the connection and try again.',
   'chats.room': 'Group chat',
   'chats.privateIn': 'private, in {room}',
+  'chats.notInRoom': 'Not in the room',
 
   'reactions.label': 'Reactions',
   'reactions.count': '{emoji}: {count, plural, one {# reaction} other {# reactions}}',

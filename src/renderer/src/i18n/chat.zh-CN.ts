@@ -32,6 +32,7 @@ export const zhChat: Record<keyof typeof enChat, string> = {
   'chat.actionFailed': '操作未成功。请检查网络连接后重试。',
   'chats.room': '群聊',
   'chats.privateIn': '私聊，来自 {room}',
+  'chats.notInRoom': '不在群聊中',
 
   'reactions.label': '表情回应',
   'reactions.count': '{emoji}：{count} 个回应',
