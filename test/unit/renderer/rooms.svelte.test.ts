@@ -289,6 +289,9 @@ describe('a room’s view', () => {
     await settle(1)
     expect(app.rooms.get(A1, ROOM)).toBeUndefined()
     expect(app.ui.selected).toBeNull()
+    // A view still showing it (a chat window of its own) does not open it again behind main's back.
+    expect(app.chats.list.map((c) => c.peer)).not.toContain(ROOM)
+    expect(bridge.api.chats.open).not.toHaveBeenCalledWith(A1, ROOM)
   })
 
   test('a room removed elsewhere (its bookmark removed on another device) leaves both lists; it comes back when joined again', async () => {

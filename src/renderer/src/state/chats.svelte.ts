@@ -283,6 +283,8 @@ export class ChatsState {
   /** Called with the conversations main stopped listing (a forgotten or removed room). */
   onRemoved: ((keys: readonly ChatKey[]) => void) | null = null
 
+  /** Conversations main stopped listing in this run (until it lists them again or the user opens them). */
+  #removed = new Set<string>()
   #logs = new Map<string, MessageLog>()
   #composers = new Map<string, ComposerState>()
   #pending: Events['conversations'][] | null = null
@@ -331,10 +333,21 @@ export class ChatsState {
   upsert(list: readonly ConversationView[], replace = false, remove: readonly ChatKey[] = []): void {
     if (!replace && list.length === 0 && remove.length === 0) return
     const next = new Map(replace ? [] : this.conversations)
-    for (const k of remove) next.delete(conversationKey(k.account, k.peer))
-    for (const c of list) next.set(conversationKey(c.account, c.peer), c)
+    for (const k of remove) {
+      next.delete(conversationKey(k.account, k.peer))
+      this.#removed.add(conversationKey(k.account, k.peer))
+    }
+    for (const c of list) {
+      next.set(conversationKey(c.account, c.peer), c)
+      this.#removed.delete(conversationKey(c.account, c.peer))
+    }
     this.conversations = next
     if (remove.length > 0) this.onRemoved?.(remove)
+  }
+
+  /** Main took this conversation off the list (a forgotten room): a view must not open it again by itself. */
+  removed(account: AccountId, peer: string): boolean {
+    return this.#removed.has(conversationKey(account, peer))
   }
 
   get(account: AccountId, peer: string): ConversationView | undefined {
