@@ -62,6 +62,8 @@ export interface StoredMessageInput {
   nick?: string | undefined
   /** A group chat message that mentions our nick (decided on arrival, against our nick then). */
   mention?: boolean | undefined
+  /** A group chat message (XEP-0045): its conversation is recorded as a room (see `markRoom`). */
+  room?: boolean | undefined
   /** XEP-0308: this message corrects the one with this id (applied now, or when it arrives). */
   correctsId?: string | undefined
   /** How it reached us; kept from the first copy. */
@@ -151,16 +153,31 @@ export interface LastMessage {
   retracted: boolean
 }
 
+/** A one-to-one chat (also a private chat through a room: its peer is `room/nick`) or a group chat. */
+export type ConversationKind = 'chat' | 'room'
+
 export interface StoredConversation {
   account: AccountId
   peer: string
+  kind: ConversationKind
+  /** A room's name as last learned (muc#roominfo, its bookmark); null when none was. */
+  name: string | null
   unread: number
   /** Server time up to which the user has read. */
   readUpTo: number
   updatedAt: number
   /** Closed for good (a forgotten room): not listed until opened again or a new message arrives. */
   hidden: boolean
+  /** Opened by the user: listed even without messages. */
+  opened: boolean
   last: LastMessage | null
+}
+
+/** A room with a listed conversation, as `rooms()` returns it. */
+export interface StoredRoom {
+  account: AccountId
+  room: string
+  name: string | null
 }
 
 export interface UnreadTotals {
@@ -267,6 +284,8 @@ const FLAG_MENTION = 16
 const KIND_MESSAGE = 0
 const KIND_CORRECTION = 1
 const KIND_RETRACTION = 2
+/** conversations.kind */
+const CONV_ROOM = 1
 
 /**
  * Strings that are not well-formed UTF-16 (a lone surrogate) would be replaced by U+FFFD on the
@@ -331,6 +350,7 @@ interface Norm {
   replyTo: ReplyRef | null
   correctsId: string | null
   nick: string | null
+  room: boolean
 }
 
 // flags: bit 0 action, bit 1 receipt requested, bits 2–3 source, bit 4 mentions our nick.
@@ -389,7 +409,8 @@ function normalise(m: StoredMessageInput): Norm {
       (Math.max(0, SOURCES.indexOf(m.source)) << SOURCE_SHIFT),
     replyTo,
     correctsId: optText(m.correctsId, 'correctsId'),
-    nick: optText(m.nick, 'nick')
+    nick: optText(m.nick, 'nick'),
+    room: m.room === true
   }
 }
 
@@ -803,14 +824,20 @@ export class MessageStore {
 
   /**
    * Creates the conversation if needed (the user opened a chat with no history yet) and lists it
-   * from now on even while it has no messages.
+   * from now on even while it has no messages. One that was never listed (a room known before it
+   * spoke) is listed as of `now`.
    */
   openConversation(account: AccountId | string, peer: string, now: number): StoredConversation {
     const when = time(now, 'now')
     this.write('opening a conversation', () => {
       const acc = this.accountId(account, true)!
       const conv = this.convId(acc, text(peer, 'peer', false), true, when)!
-      this.run('UPDATE conversations SET opened = 1, hidden = 0 WHERE id = ?', conv)
+      this.run(
+        `UPDATE conversations SET updated_at = CASE WHEN last_row IS NULL AND opened = 0 THEN max(updated_at, ?) ELSE updated_at END,
+           opened = 1, hidden = 0 WHERE id = ?`,
+        when,
+        conv
+      )
     })
     return this.conversation(account, peer)!
   }
@@ -829,6 +856,66 @@ export class MessageStore {
       const readAt = Math.max(num(c['read_at']), numOpt(c['last_at']) ?? 0)
       this.run('UPDATE conversations SET hidden = 1, opened = 0, unread = 0, read_at = ? WHERE id = ?', readAt, conv)
       return true
+    })
+  }
+
+  /**
+   * Records that a conversation is a group chat, and the room's name when given (undefined keeps
+   * the stored one). Creates the conversation if needed, unlisted until it has a message or is
+   * opened: a room is a room from the moment it is known, also after a restart.
+   */
+  markRoom(account: AccountId | string, room: string, name?: string): void {
+    const label = name === undefined ? undefined : text(name, 'name')
+    this.write('recording a room', () => {
+      const acc = this.accountId(account, true)!
+      const conv = this.convId(acc, text(room, 'room', false), true)!
+      this.run(`UPDATE conversations SET kind = ${CONV_ROOM} WHERE id = ? AND kind <> ${CONV_ROOM}`, conv)
+      if (label !== undefined) this.run('UPDATE conversations SET name = ? WHERE id = ?', encOpt(label || null), conv)
+    })
+  }
+
+  /** Whether this conversation is a group chat (see `markRoom`); false for an unknown one. */
+  isRoom(account: AccountId | string, peer: string): boolean {
+    return this.read('reading a conversation', () => {
+      const conv = this.lookupConv(account, peer)
+      return conv !== null && num(this.get1('SELECT kind FROM conversations WHERE id = ?', conv)?.['kind']) === CONV_ROOM
+    })
+  }
+
+  /** The rooms whose conversation is listed (not hidden, with a message or opened), with their names. */
+  rooms(): StoredRoom[] {
+    return this.read('listing rooms', () =>
+      this.all(
+        `SELECT a.name AS account_name, c.peer, c.name FROM conversations c JOIN accounts a ON a.id = c.account
+         WHERE c.kind = ${CONV_ROOM} AND c.hidden = 0 AND (c.last_row IS NOT NULL OR c.opened = 1) ORDER BY c.id`
+      ).map((r) => ({ account: dec(r['account_name']) as AccountId, room: dec(r['peer']), name: decOpt(r['name']) }))
+    )
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Bookmarks to retract (rooms forgotten while offline)
+
+  /** Remembers that the room's bookmark must be retracted when the account is next online. */
+  addBookmarkRetraction(account: AccountId | string, room: string): void {
+    const jid = text(room, 'room', false)
+    this.write('remembering a bookmark to retract', () => {
+      this.run('INSERT OR IGNORE INTO bookmark_retractions (account, room) VALUES (?, ?)', this.accountId(account, true)!, jid)
+    }, true)
+  }
+
+  /** The rooms whose bookmarks wait to be retracted for this account. */
+  bookmarkRetractions(account: AccountId | string): string[] {
+    return this.read('reading the bookmarks to retract', () => {
+      const acc = this.accountId(account, false)
+      return acc === null ? [] : this.all('SELECT room FROM bookmark_retractions WHERE account = ? ORDER BY room', acc).map((r) => dec(r['room']))
+    })
+  }
+
+  /** The bookmark is gone (or the room was joined again): nothing to retract any more. */
+  removeBookmarkRetraction(account: AccountId | string, room: string): void {
+    this.write('forgetting a bookmark to retract', () => {
+      const acc = this.accountId(account, false)
+      if (acc !== null) this.run('DELETE FROM bookmark_retractions WHERE account = ? AND room = ?', acc, room)
     })
   }
 
@@ -1002,6 +1089,7 @@ export class MessageStore {
         this.run(`DELETE FROM conversations WHERE id IN (${convs})`, key)
         if (conv === null) {
           this.run('DELETE FROM archive_state WHERE account = ?', acc)
+          this.run('DELETE FROM bookmark_retractions WHERE account = ?', acc)
           this.run('DELETE FROM accounts WHERE id = ?', acc)
         }
         this.forgetIds()
@@ -1026,6 +1114,7 @@ export class MessageStore {
   private insertOne(m: Norm): InsertOutcome {
     const acc = this.accountId(m.account, true)!
     const conv = this.convId(acc, m.peer, true, m.at)!
+    if (m.room) this.run(`UPDATE conversations SET kind = ${CONV_ROOM} WHERE id = ? AND kind <> ${CONV_ROOM}`, conv)
     const dup = this.findDuplicate(acc, conv, m)
     if (dup) return this.merge(dup, m, conv)
     if (m.correctsId !== null) return this.insertCorrection(acc, conv, m, m.correctsId)
@@ -1530,7 +1619,8 @@ export class MessageStore {
   }
 }
 
-const CONVERSATION_SELECT = `SELECT a.name AS account_name, c.peer, c.unread, c.read_at, c.updated_at, c.hidden, m.row_id, m.msg_id, m.from_jid,
+const CONVERSATION_SELECT = `SELECT a.name AS account_name, c.peer, c.kind, c.name, c.unread, c.read_at, c.updated_at, c.hidden, c.opened,
+  m.row_id, m.msg_id, m.from_jid,
   m.direction, m.state, m.at, substr(coalesce(m.edited_body, m.body), 1, ${PREVIEW_CHARS}) AS preview, m.edited_at, m.retracted_at
   FROM conversations c JOIN accounts a ON a.id = c.account LEFT JOIN messages m ON m.row_id = c.last_row`
 
@@ -1539,10 +1629,13 @@ function conversation(r: Row): StoredConversation {
   return {
     account: dec(r['account_name']) as AccountId,
     peer: dec(r['peer']),
+    kind: num(r['kind']) === CONV_ROOM ? 'room' : 'chat',
+    name: decOpt(r['name']),
     unread: num(r['unread']),
     readUpTo: num(r['read_at']),
     updatedAt: num(r['updated_at']),
     hidden: num(r['hidden']) === 1,
+    opened: num(r['opened']) === 1,
     last:
       rowId === null
         ? null

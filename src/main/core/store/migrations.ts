@@ -132,6 +132,27 @@ ALTER TABLE messages ADD COLUMN nick ANY;
 ALTER TABLE conversations ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
 `
 
+// Group chats survive a restart as such: whether a conversation is a room (kind 1) and the room's
+// name, so that a room joined without a bookmark is not taken for a one-to-one chat with the room's
+// address. Rows from before: a conversation with a message that carries a room nick (schema 2 on)
+// is a room; only room messages have one. Older room history (schema 1: no nick, `from_jid`
+// `room/nick`) cannot be told from a chat with a contact's resource and stays a chat until the
+// room is joined again or speaks. A peer with a '/' is a private chat through a room, never a room.
+// And bookmarks of rooms forgotten while offline, retracted at the account's next login (before
+// autojoin): a server-side change waiting like the outbox does, gone with the account.
+const V3 = `
+ALTER TABLE conversations ADD COLUMN kind INTEGER NOT NULL DEFAULT 0 CHECK (kind IN (0, 1));
+ALTER TABLE conversations ADD COLUMN name ANY;
+UPDATE conversations SET kind = 1
+  WHERE instr(peer, '/') = 0 AND id IN (SELECT conv FROM messages WHERE nick IS NOT NULL);
+
+CREATE TABLE bookmark_retractions (
+  account INTEGER NOT NULL REFERENCES accounts (id),
+  room TEXT NOT NULL,
+  PRIMARY KEY (account, room)
+) STRICT, WITHOUT ROWID;
+`
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -142,6 +163,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     name: 'room nick per message, hidden conversations',
     up: (db) => db.exec(V2)
+  },
+  {
+    version: 3,
+    name: 'conversation kind and room name, pending bookmark retractions',
+    up: (db) => db.exec(V3)
   }
 ]
 

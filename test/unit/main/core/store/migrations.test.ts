@@ -139,6 +139,36 @@ describe('migration 2: room nicks and hidden conversations', () => {
   })
 })
 
+describe('migration 3: conversation kind, room names, bookmarks to retract', () => {
+  it('marks conversations with room messages as rooms, and nothing else', () => {
+    const { path } = temp()
+    const v2 = new DatabaseSync(path)
+    migrate(v2, MIGRATIONS.slice(0, 2))
+    v2.exec(`INSERT INTO accounts (id, name) VALUES (1, '${ACCOUNT}')`)
+    // A room message (it has a nick), a chat message, and a private message through a room.
+    const rows: [number, string, string, string | null][] = [
+      [1, 'club@rooms.example.org', 'club@rooms.example.org/Alice', 'Alice'],
+      [2, PEER, `${PEER}/phone`, null],
+      [3, 'club@rooms.example.org/Alice', 'club@rooms.example.org/Alice', 'Alice']
+    ]
+    for (const [id, peer, from, nick] of rows) {
+      v2.exec(`INSERT INTO conversations (id, account, peer, updated_at, last_row, last_seq, unread) VALUES (${id}, 1, '${peer}', 1000, ${id}, ${id * 2048}, 0)`)
+      v2.exec(`INSERT INTO messages (row_id, seq, account, conv, direction, sender, from_jid, msg_id, body, at, received_at, state, nick)
+               VALUES (${id}, ${id * 2048}, 1, ${id}, 'in', '${from}', '${from}', 'm${id}', 'text ${id}', ${id}, ${id}, 'received', ${nick ? `'${nick}'` : 'NULL'})`)
+    }
+    v2.close()
+
+    const store = MessageStore.open(path)
+    expect(store.isRoom(ACCOUNT, 'club@rooms.example.org')).toBe(true)
+    expect(store.isRoom(ACCOUNT, PEER)).toBe(false)
+    expect(store.isRoom(ACCOUNT, 'club@rooms.example.org/Alice')).toBe(false)
+    expect(store.rooms()).toEqual([{ account: ACCOUNT, room: 'club@rooms.example.org', name: null }])
+    expect(store.page(ACCOUNT, 'club@rooms.example.org').map((m) => m.body)).toEqual(['text 1'])
+    expect(store.bookmarkRetractions(ACCOUNT)).toEqual([])
+    store.close()
+  })
+})
+
 describe('MessageStore.open', () => {
   it('uses WAL, NORMAL sync, foreign keys and a busy timeout; the file is private', () => {
     const { path } = temp()

@@ -89,10 +89,13 @@ describe('conversations', () => {
     expect(store.openConversation(ACCOUNT, 'dave@example.org', T0)).toEqual({
       account: ACCOUNT,
       peer: 'dave@example.org',
+      kind: 'chat',
+      name: null,
       unread: 0,
       readUpTo: 0,
       updatedAt: T0,
       hidden: false,
+      opened: true,
       last: null
     })
     store.insert([incoming({ at: T0 + 1000 })])
@@ -163,5 +166,54 @@ describe('archive position', () => {
     expect(store.archiveState(ACCOUNT, ME)).toEqual({ lastId: 'A2', firstId: 'A0', complete: true, syncedAt: T0 + 2 })
     expect(store.archiveState(ACCOUNT, 'room@muc.example.org')).toEqual({ lastId: 'R1', firstId: null, complete: true, syncedAt: T0 + 1 })
     expect(store.archiveState('acc-2', ME)).toBeNull()
+  })
+})
+
+describe('rooms remembered as rooms', () => {
+  const ROOM = 'club@rooms.example.org'
+
+  it('markRoom records the kind and name without listing the conversation until it speaks or is opened', () => {
+    store = memoryStore()
+    expect(store.isRoom(ACCOUNT, ROOM)).toBe(false)
+    store.markRoom(ACCOUNT, ROOM, 'The Club')
+    expect(store.isRoom(ACCOUNT, ROOM)).toBe(true)
+    expect(store.conversation(ACCOUNT, ROOM)).toMatchObject({ kind: 'room', name: 'The Club', opened: false, last: null })
+    expect(store.rooms()).toEqual([])
+    // A name left out keeps the one stored; an empty one clears it.
+    store.markRoom(ACCOUNT, ROOM)
+    expect(store.conversation(ACCOUNT, ROOM)?.name).toBe('The Club')
+    store.openConversation(ACCOUNT, ROOM, T0)
+    expect(store.rooms()).toEqual([{ account: ACCOUNT, room: ROOM, name: 'The Club' }])
+    store.markRoom(ACCOUNT, ROOM, '')
+    expect(store.rooms()).toEqual([{ account: ACCOUNT, room: ROOM, name: null }])
+    // Hidden (forgotten) rooms are not listed.
+    store.hideConversation(ACCOUNT, ROOM)
+    expect(store.rooms()).toEqual([])
+    expect(store.isRoom(ACCOUNT, ROOM)).toBe(true)
+  })
+
+  it('a room message marks its conversation as a room; a chat stays a chat', () => {
+    store = memoryStore()
+    store.insert([incoming({ peer: ROOM, from: `${ROOM}/Bob`, nick: 'Bob', room: true }), incoming()])
+    expect(store.isRoom(ACCOUNT, ROOM)).toBe(true)
+    expect(store.isRoom(ACCOUNT, PEER)).toBe(false)
+    expect(store.isRoom('other-account', ROOM)).toBe(false)
+    expect(store.rooms()).toEqual([{ account: ACCOUNT, room: ROOM, name: null }])
+    expect(store.conversation(ACCOUNT, PEER)?.kind).toBe('chat')
+  })
+
+  it('keeps bookmarks to retract per account until removed, and drops them with the account', () => {
+    store = memoryStore()
+    expect(store.bookmarkRetractions(ACCOUNT)).toEqual([])
+    store.addBookmarkRetraction(ACCOUNT, ROOM)
+    store.addBookmarkRetraction(ACCOUNT, ROOM)
+    store.addBookmarkRetraction(ACCOUNT, 'a@rooms.example.org')
+    store.addBookmarkRetraction('acc-2', ROOM)
+    expect(store.bookmarkRetractions(ACCOUNT)).toEqual(['a@rooms.example.org', ROOM])
+    store.removeBookmarkRetraction(ACCOUNT, 'a@rooms.example.org')
+    expect(store.bookmarkRetractions(ACCOUNT)).toEqual([ROOM])
+    store.purge(ACCOUNT)
+    expect(store.bookmarkRetractions(ACCOUNT)).toEqual([])
+    expect(store.bookmarkRetractions('acc-2')).toEqual([ROOM])
   })
 })
