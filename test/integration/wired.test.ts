@@ -1,12 +1,17 @@
 // The group chat, file and avatar features through the services the app uses (core.rooms,
 // core.conversations, core.files, the API), not the modules alone.
 import { createHash, randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApi, type ApiService } from '../../src/main/core/api/createApi'
 import type { Events, OccupantView } from '../../src/shared/ipc/contract'
 import type { Core } from '../../src/main/core/createCore'
-import { makeCore, nextEvent, registered, serverOf } from '../helpers/core'
+import { makeCore, nextEvent, reachState, registered, serverOf } from '../helpers/core'
+import { memorySecrets, memorySettings } from '../../src/main/core/ports'
+import { MessageStore } from '../../src/main/core/store/MessageStore'
 import { target } from '../helpers/target'
 
 const t = target()
@@ -233,6 +238,94 @@ describe.skipIf(t.domains.noReg === null)('rooms leaving the list, told through 
     expect(w.removedRoom(room)).toBe(false)
     await w.service.api.rooms.leave(bob.id, room, true)
     await until(() => w.removedRoom(room))
+  })
+})
+
+describe.skipIf(t.domains.noReg === null)('rooms across a restart of Parley', () => {
+  const dirs: string[] = []
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  })
+
+  /** A profile (settings, secrets, a store file) that outlives the core using it. */
+  function profile() {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-profile-'))
+    dirs.push(dir)
+    return { dir, settings: memorySettings(), secrets: memorySecrets() }
+  }
+  function device(p: ReturnType<typeof profile>): Core {
+    const c = makeCore(t, { settings: p.settings, secrets: p.secrets, store: MessageStore.open(join(p.dir, 'history.sqlite')) })
+    cores.push(c)
+    return c
+  }
+  async function restart(c: Core, p: ReturnType<typeof profile>): Promise<Core> {
+    await c.accounts.stopAll()
+    c.store.close()
+    await p.settings.saveAccounts((await p.settings.loadAccounts()).map((s) => ({ ...s, enabled: true })))
+    return device(p)
+  }
+
+  it('a room joined without a bookmark is still a room after a restart: listed as left, written to as a room, joined again', async () => {
+    const a = core()
+    const alice = await registered(a, t)
+    const { room } = await a.rooms.create(alice.id, `plain-${randomBytes(4).toString('hex')}`, 'Alice', { name: 'Plain', description: '', password: '', membersOnly: false, public: false, persistent: true })
+    const p = profile()
+    const b = device(p)
+    const bob = await registered(b, t)
+    await b.rooms.join(bob.id, room, 'Bob', null, false)
+    a.conversations.send(alice.id, room, 'before the restart')
+    await until(() => b.conversations.list().some((c) => c.peer === room && c.last?.body === 'before the restart'))
+
+    const again = await restart(b, p)
+    await again.accounts.start()
+    // Before the account is online: the room is known, as one we are not in, under its name.
+    expect(again.accounts.get(bob.id).connectionState().state).not.toBe('online')
+    expect(again.rooms.list().find((r) => r.room === room)).toMatchObject({ state: 'left', name: 'Plain', bookmarked: false })
+    expect(again.conversations.list().find((c) => c.peer === room)).toMatchObject({ kind: 'room', name: 'Plain' })
+    // Written to the room before it is joined: it waits for the room, never goes to the room's address as a chat.
+    again.conversations.send(bob.id, room, 'back again')
+    await reachState(again, bob.id, 'online')
+    await new Promise((r) => setTimeout(r, 300))
+    expect(again.rooms.list().find((r) => r.room === room)?.state).toBe('left')
+    expect(a.store.page(alice.id, room, {}).map((m) => m.body)).toEqual(['before the restart'])
+    await again.rooms.join(bob.id, room, 'Bob', null, false)
+    await until(() => a.store.page(alice.id, room, {}).some((m) => m.body === 'back again'), 15_000)
+    expect(a.conversations.list().some((c) => c.peer === room && c.kind === 'room')).toBe(true)
+    expect(a.store.conversation(alice.id, bob.jid)).toBeNull()
+  })
+
+  it('a room forgotten while offline loses its bookmark at the next sign-in, also after a restart, and is not joined', async () => {
+    const a = core()
+    const alice = await registered(a, t)
+    const { room } = await a.rooms.create(alice.id, `gone-${randomBytes(4).toString('hex')}`, 'Alice', { name: 'Gone', description: '', password: '', membersOnly: false, public: false, persistent: true })
+    const p = profile()
+    const b = device(p)
+    const bob = await registered(b, t)
+    await b.rooms.join(bob.id, room, 'Bob', null, true)
+    await until(() => b.accounts.get(bob.id).bookmarks.get(room) !== undefined)
+    a.conversations.send(alice.id, room, 'hello Bob')
+    await until(() => b.conversations.list().some((c) => c.peer === room))
+
+    await b.accounts.setEnabled(bob.id, false)
+    await b.rooms.leave(bob.id, room, true)
+    expect(b.rooms.list().some((r) => r.room === room)).toBe(false)
+    expect(b.conversations.list().some((c) => c.peer === room)).toBe(false)
+    expect(b.store.bookmarkRetractions(bob.id)).toEqual([room])
+
+    const again = await restart(b, p)
+    expect(again.rooms.list().some((r) => r.room === room)).toBe(false)
+    const fetched = nextEvent(again, 'bookmarks', (e) => e.account === bob.id && e.initial, 15_000)
+    await again.accounts.start()
+    await fetched
+    await until(() => again.store.bookmarkRetractions(bob.id).length === 0, 10_000)
+    // Gone on the server too: another session of Bob's finds no bookmark.
+    const phone = core()
+    const id = await phone.accounts.signIn({ jid: bob.jid, password: bob.password, server: serverOf(t) })
+    await nextEvent(phone, 'bookmarks', (e) => e.account === id && e.initial, 15_000)
+    expect(phone.accounts.get(id).bookmarks.get(room)).toBeUndefined()
+    expect(again.accounts.get(bob.id).muc.joinedRooms()).toEqual([])
+    expect(again.rooms.list().some((r) => r.room === room)).toBe(false)
+    expect(a.rooms.occupants(alice.id, room).map((o) => o.nick)).toEqual(['Alice'])
   })
 })
 

@@ -141,7 +141,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     if (replyTo && !target) throw new CoreError('invalid-argument', 'The message to reply to is not in the history')
     const id = asMessageId(randomUUID())
     const now = Date.now()
-    const room = this.rooms.isRoom(account, to)
+    const room = this.isRoom(account, to)
     const nick = room ? (a.muc.nick(to) ?? '') : ''
     if (replyTo && privateOf(to)) throw new CoreError('unsupported', 'Replies are not sent in private messages through a room')
     const input: StoredMessageInput = {
@@ -150,6 +150,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       direction: 'out',
       from: room ? `${to}/${nick}` : (a.client.entity.jid?.toString() ?? a.bareJid),
       ...(room && nick ? { nick } : {}),
+      ...(room ? { room: true } : {}),
       sender: room ? (a.muc.occupants(to).find((o) => o.self)?.occupantId ? `occupant-id:${a.muc.occupants(to).find((o) => o.self)?.occupantId}` : a.bareJid) : a.bareJid,
       id,
       originId: id,
@@ -184,7 +185,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const now = Date.now()
     this.store.correct(account, to, id, a.bareJid, body, now, { id: editId, originId: editId, direction: 'out', state: 'queued', from: a.bareJid })
     this.emitUpdate(account, to, id)
-    const sent = this.rooms.isRoom(account, to)
+    const sent = this.isRoom(account, to)
       ? await a.muc.transmit({ id: asMessageId(editId), room: to, body, replaces: id }).catch(() => false)
       : await a.chat.transmit({ id: asMessageId(editId), to, body, replaces: id }).catch(() => false)
     if (sent) this.store.setState(account, editId, 'sent')
@@ -196,7 +197,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     this.requireNotPrivate(to)
     const target = this.store.byId(account, to, id)
     if (!target || target.direction !== 'out') throw new CoreError('invalid-argument', 'Only your own messages can be retracted')
-    if (this.rooms.isRoom(account, to)) {
+    if (this.isRoom(account, to)) {
       if (!target.stanzaId) throw new CoreError('invalid-argument', 'The room has not confirmed this message yet')
       await a.muc.retract(to, target.stanzaId, RETRACTED_FALLBACK)
     } else {
@@ -212,7 +213,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     this.requireNotPrivate(to)
     const target = this.store.byId(account, to, id)
     if (!target) throw new CoreError('invalid-argument', 'No such message')
-    if (this.rooms.isRoom(account, to)) {
+    if (this.isRoom(account, to)) {
       if (!target.stanzaId) throw new CoreError('invalid-argument', 'The room has not confirmed this message yet')
       await a.muc.react(to, target.stanzaId, emojis)
     } else {
@@ -256,7 +257,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     if (!conv) return
     this.emitConversation(account, to)
     const lastMarkable = this.markable.get(keyOf(account, to))
-    if (lastMarkable && !this.rooms.isRoom(account, to)) {
+    if (lastMarkable && !this.isRoom(account, to)) {
       this.markable.delete(keyOf(account, to))
       void this.core.accounts.get(account).chat.displayed(to, lastMarkable)
     }
@@ -423,6 +424,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       ...(m.action ? { action: true } : {}),
       ...(m.replyTo ? { replyTo: { id: m.replyTo.id, jid: `${m.room}/${m.replyTo.nick}` } } : {}),
       nick: m.nick,
+      room: true,
       ...(m.mentions ? { mention: true } : {})
     }
     this.enqueue(account, input)
@@ -483,7 +485,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       const quoted = replyTo ? this.store.byId(message.account, message.peer, replyTo.id) : null
       const pm = privateOf(message.peer)
       if (pm) return await a.muc.transmitPrivate({ id: message.id, room: pm.room, nick: pm.nick, body: message.body })
-      if (this.rooms.isRoom(message.account, message.peer)) {
+      if (this.isRoom(message.account, message.peer)) {
         return await a.muc.transmit({
           id: message.id,
           room: message.peer,
@@ -529,7 +531,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     if (message.correctsId === undefined) return this.transmit(message)
     const a = this.account(account)
     const out = { id: message.id, body: message.body, replaces: message.correctsId }
-    const ok = this.rooms.isRoom(account, message.peer)
+    const ok = this.isRoom(account, message.peer)
       ? await a?.muc.transmit({ ...out, room: message.peer }).catch(() => false)
       : await a?.chat.transmit({ ...out, to: message.peer }).catch(() => false)
     if (ok) this.store.setState(account, message.id, 'sent')
@@ -540,7 +542,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   private roomOf(account: AccountId, peer: string): string | null {
     const pm = privateOf(peer)
     if (pm) return pm.room
-    return this.rooms.isRoom(account, peer) ? peer : null
+    return this.isRoom(account, peer) ? peer : null
   }
 
   // --- the archive ---------------------------------------------------------------------------
@@ -563,7 +565,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
 
   /** A result of our own archive: a private message through a room belongs to that occupant's chat, not the room's. */
   private fromArchive(a: Account, r: ArchivedMessage): void {
-    if (a.muc.processArchived(r.message, r.at, (room) => this.rooms.isRoom(a.id, room))) return
+    if (a.muc.processArchived(r.message, r.at, (room) => this.isRoom(a.id, room))) return
     void a.chat.process(r.message, { source: 'archive', at: r.at, archiveId: r.archiveId, archive: r.archive })
   }
 
@@ -606,7 +608,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const a = this.account(account)
     if (!a || a.connectionState().state !== 'online') return
     const key = keyOf(account, peer)
-    if (this.rooms.isRoom(account, peer)) {
+    if (this.isRoom(account, peer)) {
       // A room's own archive (XEP-0313 on the room), before the oldest id the room stamped.
       if (!a.muc.joinedRooms().includes(peer)) return
       const before = oldest?.stanzaIdBy === peer ? oldest.stanzaId : undefined
@@ -641,7 +643,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
    * whether they mention us is then decided against our nick now.
    */
   private present(account: AccountId, peer: string, list: StoredMessage[]): StoredMessage[] {
-    if (!this.rooms.isRoom(account, peer)) return list
+    if (!this.isRoom(account, peer)) return list
     const own = this.account(account)?.muc.nick(peer) ?? ''
     return list.map((m) => {
       const reply = m.replyTo && m.replyTo.nick === undefined ? { ...m.replyTo, nick: nickOf(m.replyTo.from ?? m.replyTo.jid) } : m.replyTo
@@ -666,14 +668,15 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   nameOf(account: AccountId, peer: string): string {
     const pm = privateOf(peer)
     if (pm) return pm.nick
-    return (this.rooms.isRoom(account, peer) ? this.rooms.nameOf(account, peer) : undefined) ?? this.contacts.nameOf(account, peer)
+    return (this.isRoom(account, peer) ? this.rooms.nameOf(account, peer) : undefined) ?? this.contacts.nameOf(account, peer)
   }
 
+  /** The conversation as the list shows it; null for one the list does not show (hidden, or empty and never opened). */
   private viewOf(c: StoredConversation | null): ConversationView | null {
-    if (!c || c.hidden) return null
+    if (!c || c.hidden || (c.last === null && !c.opened)) return null
     const last = c.last
     const pm = privateOf(c.peer)
-    const room = !pm && this.rooms.isRoom(c.account, c.peer)
+    const room = !pm && (c.kind === 'room' || this.rooms.isRoom(c.account, c.peer))
     return {
       account: c.account,
       peer: c.peer,
@@ -714,7 +717,15 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const bareJid = jidToString(bare(jid))
     if (jid.resource === '' || jid.local === '') return bareJid
     const full = jidToString(jid)
-    return this.rooms.isRoom(account, bareJid) || this.store.conversation(account, full) !== null ? full : bareJid
+    return this.isRoom(account, bareJid) || this.store.conversation(account, full) !== null ? full : bareJid
+  }
+
+  /**
+   * A group chat: one the rooms service knows, or one the store remembers as a room (a forgotten
+   * room with messages still in the outbox). Never sent to as a one-to-one chat.
+   */
+  private isRoom(account: AccountId, peer: string): boolean {
+    return this.rooms.isRoom(account, peer) || this.store.isRoom(account, peer)
   }
 
   private requireNotPrivate(peer: string): void {

@@ -21,9 +21,12 @@ export interface RoomsEvents {
 
 /**
  * Group chats as the user sees them: the rooms of every account (joined, bookmarked, being
- * joined), their occupants and pending invitations. Bookmarked rooms with autojoin are joined when
- * an account comes online (XEP-0402); joining a room asks history for nothing and lets the history
- * service catch up from the room's archive instead, so nothing arrives twice.
+ * joined, or remembered by the store from an earlier run), their occupants and pending
+ * invitations. Bookmarked rooms with autojoin are joined when an account comes online (XEP-0402);
+ * joining a room asks history for nothing and lets the history service catch up from the room's
+ * archive instead, so nothing arrives twice. Every room it learns of is recorded in the store as
+ * one (with its name), so that after a restart a room joined without a bookmark is listed as a
+ * room we are not in, not taken for a one-to-one chat.
  */
 export class RoomsService extends EventEmitter<RoomsEvents> {
   private readonly rooms = new Map<string, RoomView>()
@@ -53,7 +56,10 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
       this.emit('invites', this.inviteList())
     })
     events.on('bookmarks', ({ account, bookmarks, initial, upserted, removed }) => {
-      for (const b of bookmarks) this.patch(account, b.room, { bookmarked: true, autojoin: b.autojoin, ...(b.name ? { name: b.name } : {}) }, true)
+      // Rooms forgotten while offline: their bookmarks are not rooms of ours any more (retracted below).
+      const forgotten = this.forgotten(account)
+      const kept = bookmarks.filter((b) => !forgotten.has(b.room))
+      for (const b of kept) this.patch(account, b.room, { bookmarked: true, autojoin: b.autojoin, ...(b.name ? { name: b.name } : {}) }, true)
       // A new session's fetch says nothing of removals: a bookmark we knew that is missing now was
       // removed meanwhile (on another device, while we were offline).
       const gone = initial
@@ -63,11 +69,13 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
       const a = this.account(account)
       if (!a) return
       // XEP-0402 §3.4: join what is marked autojoin (at login, or when another device turns it on).
-      for (const b of initial ? bookmarks : upserted) {
-        if (!b.autojoin || a.muc.joinedRooms().includes(b.room)) continue
+      for (const b of initial ? kept : upserted) {
+        if (!b.autojoin || forgotten.has(b.room) || a.muc.joinedRooms().includes(b.room)) continue
         void this.joinQuietly(a, b.room, b.nick || this.defaultNick(a))
       }
+      if (initial && forgotten.size > 0) void this.retractForgotten(a, [...forgotten])
     })
+    this.restore()
   }
 
   list(): RoomView[] {
@@ -98,7 +106,12 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     this.patch(account, jid, { nick, state: 'joining' }, true)
     const result = await a.muc.join(jid, { nick, ...(password ? { password } : {}), history: 'none' })
     if (result.created) await a.muc.acceptDefaultConfig(jid)
-    if (bookmark) await a.bookmarks.add(jid, { nick: result.nick, autojoin: true, ...(password ? { password } : {}) }).catch(() => undefined)
+    if (bookmark) {
+      // After it was forgotten offline: this bookmark replaces the one waiting to be retracted
+      // (joined without a bookmark, that retraction still stands).
+      this.unforget(account, jid)
+      await a.bookmarks.add(jid, { nick: result.nick, autojoin: true, ...(password ? { password } : {}) }).catch(() => undefined)
+    }
     if (this.invites.delete(keyOf(account, jid))) this.emit('invites', this.inviteList())
     return this.rooms.get(keyOf(account, jid)) ?? this.blank(account, jid)
   }
@@ -123,6 +136,7 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
       persistent: options.persistent,
       archive: true
     })
+    this.unforget(account, room)
     await a.bookmarks.add(room, { name: options.name, nick, autojoin: true, ...(options.password ? { password: options.password } : {}) }).catch(() => undefined)
     return this.rooms.get(keyOf(account, room)) ?? this.blank(account, room)
   }
@@ -130,15 +144,9 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
   async leave(account: AccountId, room: string, forget: boolean): Promise<void> {
     const a = this.require(account)
     const jid = normaliseRoom(room)
+    if (forget) return this.forget(a, jid)
     if (a.muc.joinedRooms().includes(jid)) await a.muc.leave(jid)
-    if (forget) {
-      if (a.bookmarks.get(jid)) await a.bookmarks.remove(jid)
-      // Said even when the list did not have it: the window and the history close its conversation.
-      this.rooms.delete(keyOf(account, jid))
-      this.emit('removed', [{ account, room: jid }])
-    } else if (a.bookmarks.get(jid)?.autojoin) {
-      await a.bookmarks.update(jid, { autojoin: false }).catch(() => undefined)
-    }
+    if (a.bookmarks.get(jid)?.autojoin) await a.bookmarks.update(jid, { autojoin: false }).catch(() => undefined)
   }
 
   occupants(account: AccountId, room: string): OccupantView[] {
@@ -161,6 +169,77 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     for (const [key, i] of this.invites) if (i.account === account) this.invites.delete(key)
     if (gone.length > 0) this.emit('removed', gone)
     this.emit('invites', this.inviteList())
+  }
+
+  /**
+   * Leave and forget, online or not. Out of the room first (offline that is at once; the room
+   * module also stops joining it after a new session), so nothing it says lists it again; then it
+   * leaves the lists (said even when the list did not have it: the window and the history close
+   * its conversation). The bookmark is removed now, or at the next login when that cannot be done
+   * now (offline, the server failed us): the store keeps that promise across restarts.
+   */
+  private async forget(a: Account, room: string): Promise<void> {
+    await a.muc.leave(room).catch(() => undefined)
+    this.rooms.delete(keyOf(a.id, room))
+    this.emit('removed', [{ account: a.id, room }])
+    if (!(await this.dropBookmark(a, room))) this.retractLater(a.id, room)
+  }
+
+  /**
+   * Removes a room's bookmark (XEP-0402, or XEP-0048 where the account keeps them). False when that
+   * must wait: this session has not read the bookmarks (offline, or just signed in and the list
+   * is still on its way), or the server did not do it.
+   */
+  private async dropBookmark(a: Account, room: string): Promise<boolean> {
+    if (a.bookmarks.storage() === null) return false
+    if (!a.bookmarks.get(room)) return true
+    return a.bookmarks.remove(room).then(
+      () => true,
+      () => false
+    )
+  }
+
+  /** At login, before any autojoin: the bookmarks of rooms forgotten meanwhile go; what fails waits for the next login. */
+  private async retractForgotten(a: Account, rooms: readonly string[]): Promise<void> {
+    for (const room of rooms) if (await this.dropBookmark(a, room)) this.unforget(a.id, room)
+  }
+
+  /** The rooms of this account whose bookmarks wait to be retracted. */
+  private forgotten(account: AccountId): Set<string> {
+    return new Set(this.stored(() => this.core.store.bookmarkRetractions(account)) ?? [])
+  }
+
+  private retractLater(account: AccountId, room: string): void {
+    this.stored(() => this.core.store.addBookmarkRetraction(account, room))
+  }
+
+  private unforget(account: AccountId, room: string): void {
+    this.stored(() => this.core.store.removeBookmarkRetraction(account, room))
+  }
+
+  /** Records that this is a room, with its name when given (see `MessageStore.markRoom`). */
+  private remember(account: AccountId, room: string, name: string | undefined): void {
+    this.stored(() => this.core.store.markRoom(account, room, name))
+  }
+
+  /**
+   * After a restart: the rooms whose conversations are listed are rooms we are not in (no
+   * autojoin, unless their bookmark says so at login), with the names learned before.
+   */
+  private restore(): void {
+    for (const r of this.stored(() => this.core.store.rooms()) ?? []) {
+      this.rooms.set(keyOf(r.account, r.room), { ...this.blank(r.account, r.room), ...(r.name ? { name: r.name } : {}) })
+    }
+  }
+
+  /** A store call whose failure (disk full, closed) is told to the user as a storage error; undefined then. */
+  private stored<T>(run: () => T): T | undefined {
+    try {
+      return run()
+    } catch (err) {
+      this.core.events.emit('storageError', { error: toCoreError(err, 'storage-failed').toView() })
+      return undefined
+    }
   }
 
   /**
@@ -197,11 +276,6 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     }
   }
 
-  private async forgetBookmark(account: AccountId, room: string): Promise<void> {
-    const a = this.account(account)
-    if (a?.bookmarks.get(room)) await a.bookmarks.remove(room).catch(() => undefined)
-  }
-
   /** The room's own name (muc#roominfo), unless the user named the bookmark. */
   private async learnName(account: AccountId, room: string): Promise<void> {
     const a = this.account(account)
@@ -220,12 +294,14 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
         this.emit('joined', { account, room })
         void this.learnName(account, room)
         return
-      case 'left':
+      case 'left': {
         this.patch(account, room, { state: 'left', reason: exitView(state), occupants: 0 })
         // A destroyed room's bookmark points at nothing, and its autojoin would create an empty
         // room of that name again on servers that create rooms on join.
-        if (state.reason === 'destroyed') void this.forgetBookmark(account, room)
+        const a = state.reason === 'destroyed' ? this.account(account) : null
+        if (a) void this.dropBookmark(a, room)
         return
+      }
       case 'error':
         this.patch(account, room, { state: 'error', error: state.error })
     }
@@ -233,12 +309,14 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
 
   private patch(account: AccountId, room: string, patch: Partial<RoomView>, create = false): void {
     const key = keyOf(account, room)
-    const current = this.rooms.get(key) ?? (create ? this.blank(account, room) : null)
+    const known = this.rooms.get(key)
+    const current = known ?? (create ? this.blank(account, room) : null)
     if (!current) return
     const next: RoomView = { ...current, ...patch }
     if (patch.state && patch.state !== 'error') delete next.error
     if (patch.state && patch.state !== 'left' && patch.state !== 'error') delete next.reason
     this.rooms.set(key, next)
+    if (!known || (patch.name !== undefined && patch.name !== known.name)) this.remember(account, room, patch.name)
     this.emit('rooms', [next])
   }
 
