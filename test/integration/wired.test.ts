@@ -82,10 +82,9 @@ describe.skipIf(t.domains.noReg === null)('group chats through the services', ()
 })
 
 /** Alice creates a room (bookmarked) and Bob joins it (bookmarked when asked), each on a core of their own. */
-async function roomOfTwo(prefix: string, bobBookmarks = false) {
+async function roomOfTwo(prefix: string, bobBookmarks = false, b = core()) {
   const a = core()
   const alice = await registered(a, t)
-  const b = core()
   const bob = await registered(b, t)
   const { room } = await a.rooms.create(alice.id, `${prefix}-${randomBytes(4).toString('hex')}`, 'Alice', { name: prefix, description: '', password: '', membersOnly: false, public: false, persistent: true })
   await b.rooms.join(bob.id, room, 'Bob', null, bobBookmarks)
@@ -266,13 +265,8 @@ describe.skipIf(t.domains.noReg === null)('rooms across a restart of Parley', ()
   }
 
   it('a room joined without a bookmark is still a room after a restart: listed as left, written to as a room, joined again', async () => {
-    const a = core()
-    const alice = await registered(a, t)
-    const { room } = await a.rooms.create(alice.id, `plain-${randomBytes(4).toString('hex')}`, 'Alice', { name: 'Plain', description: '', password: '', membersOnly: false, public: false, persistent: true })
     const p = profile()
-    const b = device(p)
-    const bob = await registered(b, t)
-    await b.rooms.join(bob.id, room, 'Bob', null, false)
+    const { a, alice, b, bob, room } = await roomOfTwo('plain', false, device(p))
     a.conversations.send(alice.id, room, 'before the restart')
     await until(() => b.conversations.list().some((c) => c.peer === room && c.last?.body === 'before the restart'))
 
@@ -280,8 +274,8 @@ describe.skipIf(t.domains.noReg === null)('rooms across a restart of Parley', ()
     await again.accounts.start()
     // Before the account is online: the room is known, as one we are not in, under its name.
     expect(again.accounts.get(bob.id).connectionState().state).not.toBe('online')
-    expect(again.rooms.list().find((r) => r.room === room)).toMatchObject({ state: 'left', name: 'Plain', bookmarked: false })
-    expect(again.conversations.list().find((c) => c.peer === room)).toMatchObject({ kind: 'room', name: 'Plain' })
+    expect(again.rooms.list().find((r) => r.room === room)).toMatchObject({ state: 'left', name: 'plain', bookmarked: false })
+    expect(again.conversations.list().find((c) => c.peer === room)).toMatchObject({ kind: 'room', name: 'plain' })
     // Written to the room before it is joined: it waits for the room, never goes to the room's address as a chat.
     again.conversations.send(bob.id, room, 'back again')
     await reachState(again, bob.id, 'online')
@@ -295,13 +289,8 @@ describe.skipIf(t.domains.noReg === null)('rooms across a restart of Parley', ()
   })
 
   it('a room forgotten while offline loses its bookmark at the next sign-in, also after a restart, and is not joined', async () => {
-    const a = core()
-    const alice = await registered(a, t)
-    const { room } = await a.rooms.create(alice.id, `gone-${randomBytes(4).toString('hex')}`, 'Alice', { name: 'Gone', description: '', password: '', membersOnly: false, public: false, persistent: true })
     const p = profile()
-    const b = device(p)
-    const bob = await registered(b, t)
-    await b.rooms.join(bob.id, room, 'Bob', null, true)
+    const { a, alice, b, bob, room } = await roomOfTwo('gone', true, device(p))
     await until(() => b.accounts.get(bob.id).bookmarks.get(room) !== undefined)
     a.conversations.send(alice.id, room, 'hello Bob')
     await until(() => b.conversations.list().some((c) => c.peer === room))
