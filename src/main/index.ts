@@ -84,7 +84,11 @@ if (!app.requestSingleInstanceLock()) {
       rendererIndex: join(here, '../renderer/index.html'),
       devUrl,
       icon: join(resourcesDir, 'icon.png'),
-      onMainClose: lifecycle.onMainClose
+      onMainClose: lifecycle.onMainClose,
+      // Links and a notification's chat wait for the next page when this one is gone.
+      onMainGone: () => inbox.windowGone(),
+      // Windows: the unread overlay goes on the taskbar button, which exists only while shown.
+      onMainShow: () => tray?.windowShown()
     })
     windows = wins
     hardenSession(session.defaultSession, (url) => wins.isOurUrl(url))
@@ -148,7 +152,8 @@ if (!app.requestSingleInstanceLock()) {
     service.on('settings', () => tray?.refresh())
 
     new Notifier({
-      service,
+      // A click may have to re-create the window: its page is told once it listens.
+      service: { on: service.on, focusChat: (account, peer) => inbox.whenReady(() => service.focusChat(account, peer)) },
       settings: settings.desktop.get,
       isChatOnScreen: focus.isChatOnScreen,
       nameOf: (account, jid) => service.conversations.nameOf(account, jid),

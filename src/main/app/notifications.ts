@@ -75,7 +75,7 @@ export class Notifier {
   constructor(private readonly deps: NotifierDeps) {
     this.present = deps.present ?? nativePresenter()
     this.now = deps.now ?? Date.now
-    // Linux notification servers may read the body (some even the title) as markup.
+    // Linux notification servers may read the body as markup (the title is always plain text).
     this.markup = (deps.platform ?? process.platform) === 'linux'
     this.off = [
       deps.service.on('accounts', (list) => this.onAccounts(list)),
@@ -176,7 +176,7 @@ export class Notifier {
 
   private show(toast: Toast): void {
     this.recent.push(this.now())
-    this.present({ title: this.clean(toast.title), body: this.clean(toast.body), onClick: toast.onClick })
+    this.present({ title: this.clean(toast.title), body: this.cleanBody(toast.body), onClick: toast.onClick })
   }
 
   private addToSummary(add: (p: Pending) => void): void {
@@ -211,7 +211,7 @@ export class Notifier {
     this.recent.push(this.now())
     this.closeSummary = this.present({
       title: this.clean(title),
-      body: this.clean(body),
+      body: this.cleanBody(body),
       onClick: () => {
         this.deps.focusWindow()
         if (only) this.deps.service.focusChat(only.account, only.peer)
@@ -219,10 +219,15 @@ export class Notifier {
     })
   }
 
-  /** Plain, short, single-paragraph text; markup characters escaped where the server reads markup. */
+  /** Plain, short text without invisible characters: for the title, which servers never read as markup. */
   private clean(text: string): string {
     const plain = stripInvisible(text)
-    const short = plain.length > MAX_TEXT ? `${plain.slice(0, MAX_TEXT - 1)}…` : plain
+    return plain.length > MAX_TEXT ? `${plain.slice(0, MAX_TEXT - 1)}…` : plain
+  }
+
+  /** The same for the body, with markup characters escaped where the server reads the body as markup. */
+  private cleanBody(text: string): string {
+    const short = this.clean(text)
     return this.markup ? escapeMarkup(short) : short
   }
 }

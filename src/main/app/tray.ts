@@ -98,6 +98,14 @@ export class TrayController {
     this.render()
   }
 
+  /**
+   * The main window was shown (created, or back from the tray): Windows gives a shown window a new
+   * taskbar button, without the overlay, and one set while there was no window went nowhere.
+   */
+  windowShown(): void {
+    if (this.platform === 'win32') this.setBadge(this.state.unread)
+  }
+
   /** Re-renders texts after the language changed. */
   refresh(): void {
     this.rendered = ''

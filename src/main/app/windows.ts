@@ -10,6 +10,10 @@ export interface WindowsOptions {
   devUrl?: string | undefined
   icon?: string | undefined
   onMainClose?: (event: Electron.Event) => void
+  /** The main window's page stopped listening: the window closed, its renderer died or it reloaded. */
+  onMainGone?: () => void
+  /** The main window was shown (the first time, or again from the tray). */
+  onMainShow?: () => void
 }
 
 /** The same locked-down preferences for every window (Electron security checklist #2–4). */
@@ -45,7 +49,19 @@ export class Windows {
     const win = this.create({ width: 1100, height: 720, minWidth: 720, minHeight: 480 }, '')
     if (show) win.once('ready-to-show', () => win.show())
     win.on('close', (event) => this.opts.onMainClose?.(event))
-    win.on('closed', () => (this.main = null))
+    win.on('show', () => this.opts.onMainShow?.())
+    // Only while it is the main window: a late event of a replaced one must not undo its successor.
+    const gone = (): void => {
+      if (this.main === win) this.opts.onMainGone?.()
+    }
+    win.on('closed', () => {
+      gone()
+      if (this.main === win) this.main = null
+    })
+    win.webContents.on('render-process-gone', gone)
+    // A new document committed (a reload): not `did-start-navigation`, which also fires for the
+    // navigations `will-navigate` then refuses, while the page stays and listens.
+    win.webContents.on('did-navigate', gone)
     this.main = win
     return win
   }

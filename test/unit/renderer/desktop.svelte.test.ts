@@ -160,12 +160,45 @@ describe('passwords', () => {
 })
 
 describe('xmpp: links', () => {
-  test('the link Parley started with: open-chat with one account opens that chat', async () => {
+  test('the link Parley started with, one account: nothing opens until the user confirms', async () => {
     const s = await app((b) => b.api.desktop.takeUri.mockResolvedValue(ok({ kind: 'open-chat', jid: 'bob@example.net' })))
     await settle()
     expect(s.bridge.api.desktop.takeUri).toHaveBeenCalledTimes(1)
+    const dialog = screen.getByRole('dialog', { name: 'Open a chat link' })
+    expect(dialog.textContent).toContain('bob@example.net')
+    expect((within(dialog).getByLabelText('Account') as HTMLSelectElement).value).toBe(A1)
+    expect(s.bridge.api.chats.open).not.toHaveBeenCalled()
+    expect(s.app.ui.selected).toBeNull()
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Open chat' }))
+    await settle()
     expect(s.bridge.api.chats.open).toHaveBeenCalledWith(A1, 'bob@example.net')
     expect(s.app.ui.selected).toEqual({ account: A1, peer: 'bob@example.net' })
+    expect(s.bridge.api.chats.send).not.toHaveBeenCalled()
+  })
+
+  test('compose with one account: the composer stays empty until confirmed; cancel leaves everything as it was', async () => {
+    const s = await app()
+    s.app.ui.select({ account: A1, peer: PEER })
+    await settle()
+    s.bridge.emit('desktop.uri', { kind: 'compose', jid: 'bob@example.net', body: 'Buy now' })
+    await settle()
+    const dialog = screen.getByRole('dialog', { name: 'Open a chat link' })
+    expect(dialog.textContent).toContain('Buy now')
+    expect(s.app.chats.composer(A1, 'bob@example.net').text).toBe('')
+    expect(s.bridge.api.chats.open).not.toHaveBeenCalled()
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }))
+    await settle()
+    expect(screen.queryByRole('dialog', { name: 'Open a chat link' })).toBeNull()
+    expect(s.app.ui.selected).toEqual({ account: A1, peer: PEER })
+    expect(s.app.chats.composer(A1, 'bob@example.net').text).toBe('')
+    expect(s.bridge.api.chats.open).not.toHaveBeenCalled()
+
+    s.bridge.emit('desktop.uri', { kind: 'compose', jid: 'bob@example.net', body: 'Hello from a web page' })
+    await settle()
+    await fireEvent.click(within(screen.getByRole('dialog', { name: 'Open a chat link' })).getByRole('button', { name: 'Open chat' }))
+    await settle()
+    expect(s.bridge.api.chats.open).toHaveBeenCalledWith(A1, 'bob@example.net')
+    expect((screen.getByRole('textbox', { name: /^Message to/ }) as HTMLTextAreaElement).value).toBe('Hello from a web page')
     expect(s.bridge.api.chats.send).not.toHaveBeenCalled()
   })
 

@@ -115,9 +115,9 @@ export class DesktopState {
       case 'open-chat':
       case 'compose': {
         const choice: UriChoice = { kind: action.kind, jid: action.jid, body: action.kind === 'compose' ? action.body : '' }
-        const usable = this.accounts.list.filter((a) => a.enabled)
-        if (usable.length === 0) this.ui.toast(this.i18n.t('uri.noAccount'))
-        else if (usable.length === 1) await this.openUriChat((usable[0] as (typeof usable)[number]).id, choice)
+        // Always asked, even with a single account: a link from a web page must not open (or
+        // prefill) anything before the user has seen what it asks and agreed.
+        if (!this.accounts.list.some((a) => a.enabled)) this.ui.toast(this.i18n.t('uri.noAccount'))
         else this.uriChoice = choice
       }
     }

@@ -101,6 +101,39 @@ describe('xmpp: links reaching Parley', () => {
     expect(bringForward).toHaveBeenCalledTimes(2)
   })
 
+  it('a link arriving after the window’s page is gone (Parley in the tray) waits for the next page', () => {
+    const bringForward = vi.fn()
+    const inbox = new UriInbox(bringForward)
+    const events: unknown[] = []
+    inbox.connect((a) => void events.push(a))
+    expect(inbox.take()).toBeNull()
+    inbox.windowGone()
+    inbox.receive('xmpp:romeo@montague.net')
+    expect(bringForward).toHaveBeenCalledOnce()
+    expect(events).toEqual([])
+    expect(inbox.take()).toEqual({ kind: 'open-chat', jid: 'romeo@montague.net' })
+    inbox.receive('xmpp:juliet@capulet.lit')
+    expect(events).toEqual([{ kind: 'open-chat', jid: 'juliet@capulet.lit' }])
+  })
+
+  it('other deliveries to the page (a notification’s chat) wait for it too; the latest wins', () => {
+    const inbox = new UriInbox()
+    const delivered: string[] = []
+    inbox.whenReady(() => delivered.push('first'))
+    inbox.whenReady(() => delivered.push('second'))
+    expect(delivered).toEqual([])
+    inbox.take()
+    expect(delivered).toEqual(['second'])
+    inbox.whenReady(() => delivered.push('now'))
+    expect(delivered).toEqual(['second', 'now'])
+    inbox.windowGone()
+    inbox.whenReady(() => delivered.push('later'))
+    expect(delivered).toEqual(['second', 'now'])
+    inbox.take()
+    inbox.take()
+    expect(delivered).toEqual(['second', 'now', 'later'])
+  })
+
   it('registers as the xmpp: handler only when installed', () => {
     electron.app.isPackaged = false
     expect(registerProtocolClient()).toBe(false)

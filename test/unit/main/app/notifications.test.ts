@@ -142,11 +142,25 @@ describe('Notifier: which messages notify', () => {
 })
 
 describe('Notifier: text is made safe', () => {
-  it('escapes markup on Linux, in title and body', () => {
+  it('escapes markup on Linux in the body only: servers read the title as plain text', () => {
     const t = setup({ platform: 'linux' })
     notifier = t.notifier
     t.send(message('<b>x</b>@capulet.lit', `<a href="https://evil">click</a> & 'run'`))
-    expect(shown()).toEqual([{ title: '&lt;b&gt;x&lt;/b&gt;@capulet.lit', body: '&lt;a href=&quot;https://evil&quot;&gt;click&lt;/a&gt; &amp; &#39;run&#39;' }])
+    expect(shown()).toEqual([{ title: '<b>x</b>@capulet.lit', body: '&lt;a href=&quot;https://evil&quot;&gt;click&lt;/a&gt; &amp; &#39;run&#39;' }])
+  })
+
+  it('a name like "Tom & Jerry" stays as it is in the title, also of a summary', () => {
+    const t = setup({ platform: 'linux' })
+    notifier = t.notifier
+    const tom = 'tom&jerry@capulet.lit'
+    NAMES[tom] = 'Tom & Jerry'
+    t.send(message(tom, 'Tom & Jerry say hi'))
+    expect(shown()).toEqual([{ title: 'Tom & Jerry', body: 'Tom &amp; Jerry say hi' }])
+    // After a (re)connect, news is summarised; the summary of one chat is titled by its name.
+    t.accounts([online(A)])
+    t.send(message(tom, 'again'))
+    vi.advanceTimersByTime(SUMMARY_QUIET_MS)
+    expect(shown()[1]?.title).toBe('Tom & Jerry')
   })
 
   it('leaves text alone where notifications are plain text (macOS, Windows)', () => {

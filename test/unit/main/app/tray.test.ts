@@ -70,6 +70,31 @@ describe('TrayController', () => {
     expect(electron.app.setBadgeCount).not.toHaveBeenCalled()
   })
 
+  it('on Windows puts the overlay on the main window once it is shown, also a count set before it existed', () => {
+    const actions: TrayActions = { open: vi.fn(), setStatus: vi.fn(), setMuted: vi.fn(), quit: vi.fn() }
+    let win: MockBrowserWindow | null = null
+    const tray = new TrayController({ iconDir: '/res/tray', actions, strings: () => shellStrings('en', []), window: () => win as never, platform: 'win32' })
+    tray.update({ unread: 2 })
+    win = new MockBrowserWindow({})
+    tray.update({ unread: 2 })
+    expect(win.setOverlayIcon).not.toHaveBeenCalled()
+    tray.windowShown()
+    expect(win.setOverlayIcon).toHaveBeenLastCalledWith({ path: '/res/tray/overlay-unread.png' }, 'Parley — 2 unread messages')
+    // Hidden to the tray and shown again: the new taskbar button gets it again.
+    win.setOverlayIcon.mockClear()
+    tray.windowShown()
+    expect(win.setOverlayIcon).toHaveBeenCalledOnce()
+    expect(electron.app.setBadgeCount).not.toHaveBeenCalled()
+  })
+
+  it('elsewhere the app badge does not depend on a window', () => {
+    const { tray } = setup('linux')
+    tray.update({ unread: 2 })
+    electron.app.setBadgeCount.mockClear()
+    tray.windowShown()
+    expect(electron.app.setBadgeCount).not.toHaveBeenCalled()
+  })
+
   it('runs the menu actions', () => {
     const { item, actions, native } = setup()
     item('open').click?.(item('open'))

@@ -84,6 +84,44 @@ describe('Windows', () => {
     expect(onMainClose).toHaveBeenCalledOnce()
     expect(event.defaultPrevented).toBe(true)
   })
+
+  it('says when the main window is shown (the taskbar overlay goes on it)', () => {
+    const onMainShow = vi.fn()
+    const windows = new Windows({ preload: PRELOAD, rendererIndex: INDEX, onMainShow })
+    const win = windows.openMain() as unknown as MockBrowserWindow
+    windows.openChat(account, 'juliet@capulet.lit').emit('show')
+    expect(onMainShow).not.toHaveBeenCalled()
+    win.emit('show')
+    expect(onMainShow).toHaveBeenCalledOnce()
+  })
+
+  it('says when the main window’s page is gone: closed, crashed or reloaded; not for a hash change, a refused navigation or a replaced window', () => {
+    const onMainGone = vi.fn()
+    const windows = new Windows({ preload: PRELOAD, rendererIndex: INDEX, onMainGone })
+    const win = windows.openMain() as unknown as MockBrowserWindow
+    win.webContents.emit('did-navigate-in-page', {}, 'file:///index.html#/x', true)
+    // A refused navigation starts but never commits: the page is still there.
+    win.webContents.emit('did-start-navigation', { isMainFrame: true, isSameDocument: false })
+    expect(onMainGone).not.toHaveBeenCalled()
+    win.webContents.emit('did-navigate', {}, 'file:///index.html', 200, 'OK')
+    win.webContents.emit('render-process-gone', {}, { reason: 'crashed' })
+    expect(onMainGone).toHaveBeenCalledTimes(2)
+    win.destroyed = true
+    win.emit('closed')
+    expect(onMainGone).toHaveBeenCalledTimes(3)
+    expect(windows.main).toBeNull()
+    // A chat window closing is not the main window's page.
+    const chat = windows.openChat(account, 'juliet@capulet.lit') as unknown as MockBrowserWindow
+    chat.destroyed = true
+    chat.emit('closed')
+    // The old window destroyed, a new one opened before its late `closed` arrives: the new one stays.
+    const next = windows.openMain() as unknown as MockBrowserWindow
+    next.destroyed = true
+    const newest = windows.openMain() as unknown as MockBrowserWindow
+    next.emit('closed')
+    expect(onMainGone).toHaveBeenCalledTimes(3)
+    expect(windows.main).toBe(newest)
+  })
 })
 
 describe('isTrustedFrame / isOurUrl', () => {
