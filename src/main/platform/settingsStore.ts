@@ -27,8 +27,9 @@ export const DEFAULT_DESKTOP: DesktopSettings = {
 }
 
 // What a valid file holds. Parsing with these also repairs: a bad field falls back to its default
-// and a bad account is dropped, instead of the whole file being refused.
-const server = z.object({ host: z.string().min(1).max(253), port: z.number().int().min(1).max(65535), tls: z.enum(['starttls', 'direct']) }).strict()
+// and a bad account is dropped, instead of the whole file being refused. Keys these do not know
+// (written by a newer Parley) are tolerated: an account must never be lost over a field added later.
+const server = z.object({ host: z.string().min(1).max(253), port: z.number().int().min(1).max(65535), tls: z.enum(['starttls', 'direct']) }).loose()
 const account = z
   .object({
     id: z.string().min(1).max(64),
@@ -39,8 +40,8 @@ const account = z
     pinnedCertificate: z.string().max(200).optional(),
     color: z.string().max(16).optional()
   })
-  .strict()
-const chatKey = z.object({ account: z.string().min(1).max(64), peer: z.string().min(1).max(3071) }).strict()
+  .loose()
+const chatKey = z.object({ account: z.string().min(1).max(64), peer: z.string().min(1).max(3071) }).loose()
 const field = <T extends z.ZodType>(schema: T, fallback: z.infer<T>) => schema.catch(fallback)
 const uiShape = z.object({
   language: field(z.enum(['system', 'en', 'zh-CN']), DEFAULT_UI.language),
@@ -102,7 +103,7 @@ const STORE_SCHEMA: Schema<SettingsSchema> = {
 export interface SettingsStoreOptions {
   /** The profile folder (default: Electron's userData). */
   cwd?: string
-  /** Told when a damaged file had to be repaired or set aside. */
+  /** Told when a damaged file had to be repaired or set aside (and where the original was kept). */
   onRepair?: (what: string) => void
 }
 
@@ -162,13 +163,15 @@ function repairFile(path: string, onRepair?: (what: string) => void): void {
     data = JSON.parse(text)
   } catch {
     // Not JSON at all: keep it for the user to inspect and start afresh.
-    renameSync(path, `${path}.broken-${Date.now()}`)
-    onRepair?.('settings file was not valid JSON; set aside')
+    const aside = `${path}.broken-${Date.now()}`
+    renameSync(path, aside)
+    onRepair?.(`settings file was not valid JSON; set aside as ${aside}`)
     return
   }
   if (!isObject(data)) {
-    renameSync(path, `${path}.broken-${Date.now()}`)
-    onRepair?.('settings file held no object; set aside')
+    const aside = `${path}.broken-${Date.now()}`
+    renameSync(path, aside)
+    onRepair?.(`settings file held no object; set aside as ${aside}`)
     return
   }
   const fixed: Record<string, unknown> = { ...data }
@@ -176,8 +179,11 @@ function repairFile(path: string, onRepair?: (what: string) => void): void {
   if ('ui' in data) fixed['ui'] = repairUi(data['ui'])
   if ('desktop' in data) fixed['desktop'] = repairDesktop(data['desktop'])
   if (JSON.stringify(fixed) === JSON.stringify(data)) return
+  // What is dropped (an account among it, perhaps) stays in a copy beside the file, never lost.
+  const backup = `${path}.bak-${Date.now()}`
+  writeFileSync(backup, text, { mode: 0o600 })
   writeFileSync(path, JSON.stringify(fixed, undefined, '\t'), { mode: 0o600 })
-  onRepair?.('settings file broke the schema; invalid entries replaced by defaults')
+  onRepair?.(`settings file broke the schema; invalid entries replaced by defaults (original kept as ${backup})`)
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -66,6 +66,34 @@ describe('settings store', () => {
     expect(s.desktop.get()).toEqual({ ...DEFAULT_DESKTOP, notifications: false, mutedChats: [{ account: 'a', peer: 'b@c.d' }] })
   })
 
+  it('keeps an account that carries keys it does not know (written by a newer Parley), and leaves the file alone', async () => {
+    const onRepair = vi.fn()
+    const newer = { ...ACCOUNT, server: { host: 'xmpp.montague.net', port: 5222, tls: 'starttls', proxy: 'socks5' }, omemo: { enabled: true } }
+    const muted = { account: ACCOUNT.id, peer: 'juliet@capulet.lit', until: 0 }
+    const before = JSON.stringify({ accounts: [newer], desktop: { ...DEFAULT_DESKTOP, mutedChats: [muted] } })
+    writeFileSync(file(), before)
+    const s = createSettingsStore({ cwd: dir, onRepair })
+    expect(onRepair).not.toHaveBeenCalled()
+    expect((await s.accounts.loadAccounts()).map((a) => a.id)).toEqual([ACCOUNT.id])
+    expect(onDisk()['accounts']).toEqual([newer])
+    expect(s.desktop.get().mutedChats).toEqual([muted])
+    expect(readdirSync(dir).filter((f) => f !== 'settings.json')).toEqual([])
+  })
+
+  it('a repair first keeps the original beside the file, and says where', async () => {
+    const onRepair = vi.fn()
+    const original = JSON.stringify({ accounts: [ACCOUNT, { ...ACCOUNT, id: 'other', enabled: 'yes' }], ui: { theme: 42 } })
+    writeFileSync(file(), original)
+    const s = createSettingsStore({ cwd: dir, onRepair })
+    expect(await s.accounts.loadAccounts()).toEqual([ACCOUNT])
+    const backups = readdirSync(dir).filter((f) => f.startsWith('settings.json.bak-'))
+    expect(backups).toHaveLength(1)
+    const backup = join(dir, backups[0] as string)
+    expect(readFileSync(backup, 'utf8')).toBe(original)
+    expect(statSync(backup).mode & 0o777).toBe(0o600)
+    expect(onRepair).toHaveBeenCalledWith(expect.stringContaining(backup))
+  })
+
   it('sets a file that is not JSON aside and starts afresh', () => {
     writeFileSync(file(), '{"accounts": [')
     const onRepair = vi.fn()
