@@ -1,12 +1,12 @@
 import { fireEvent, render, screen } from '@testing-library/svelte'
 import { flushSync } from 'svelte'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import App from '../../../src/renderer/src/App.svelte'
 import { en } from '../../../src/renderer/src/i18n/en'
 import { zhCN } from '../../../src/renderer/src/i18n/zh-CN'
 import { ERROR_CODES, ERROR_KEYS } from '../../../src/renderer/src/lib/errors'
-import { CATALOGS, I18n, resolveLocale } from '../../../src/renderer/src/lib/i18n.svelte'
-import { createAppState } from '../../../src/renderer/src/state/app.svelte'
+import { CATALOGS, I18n, formatLocaleFor, resolveLocale } from '../../../src/renderer/src/lib/i18n.svelte'
+import { createAppState, startApp } from '../../../src/renderer/src/state/app.svelte'
 import { installResizeObserver, settle } from './dom'
 import { TEST_INFO, account, installFakeBridge, ok } from './fakeBridge'
 
@@ -71,6 +71,58 @@ describe('I18n', () => {
     i18n.setLocale('zh-CN', ['zh-CN'])
     expect(i18n.day(new Date(2026, 2, 12, 1, 0).getTime(), now)).toBe('今天')
     expect(i18n.stamp(new Date(2026, 2, 9, 9, 5).getTime(), now)).toBe('周一')
+  })
+})
+
+describe("dates in the user's own locale", () => {
+  const now = new Date(2026, 2, 12, 15, 0).getTime() // a Thursday
+
+  test('a German system: the UI falls back to English, dates and times stay German', () => {
+    const i18n = new I18n()
+    i18n.setLocale(resolveLocale('system', ['de-DE']), ['de-DE'])
+    expect(i18n.locale).toBe('en')
+    expect(i18n.formatLocale).toBe('de-DE')
+    expect(i18n.time(new Date(2026, 2, 12, 15, 5).getTime())).toBe('15:05')
+    expect(i18n.stamp(new Date(2026, 2, 9, 9, 5).getTime(), now)).toBe('Mo')
+    expect(i18n.stamp(new Date(2026, 1, 2, 9, 5).getTime(), now)).toBe('2. Feb.')
+    expect(i18n.day(new Date(2024, 1, 2, 9, 5).getTime(), now)).toBe('2. Februar 2024')
+    expect(i18n.dateTime(new Date(2024, 1, 2, 15, 5).getTime())).toBe('02.02.2024, 15:05')
+    // The words around them are still the UI's.
+    expect(i18n.day(new Date(2026, 2, 11, 23, 0).getTime(), now)).toBe('Yesterday')
+  })
+
+  test("a system locale of the UI's language wins; tags Intl refuses are skipped; none at all → the UI language", () => {
+    expect(formatLocaleFor('en', ['de-DE', 'en-GB'])).toBe('en-GB')
+    expect(formatLocaleFor('zh-CN', ['fr-FR', 'zh-TW'])).toBe('zh-TW')
+    expect(formatLocaleFor('zh-CN', ['fr-FR'])).toBe('fr-FR')
+    expect(formatLocaleFor('en', ['en_US', 'C', 'de-AT'])).toBe('de-AT')
+    expect(formatLocaleFor('en', [])).toBe('en')
+    expect(formatLocaleFor('zh-CN', ['en_US'])).toBe('zh-CN')
+  })
+
+  test('the app passes the OS locales through (from main, else from Chromium)', async () => {
+    installFakeBridge().api.app.info.mockResolvedValue(ok({ ...TEST_INFO, systemLocales: ['de-DE', 'en-US'] }))
+    const app = createAppState('')
+    await startApp(app)
+    expect(app.i18n.locale).toBe('en')
+    expect(app.i18n.formatLocale).toBe('en-US')
+
+    installFakeBridge().api.app.info.mockResolvedValue(ok({ ...TEST_INFO, systemLocales: ['de-DE'] }))
+    const german = createAppState('')
+    await startApp(german)
+    expect(german.i18n.locale).toBe('en')
+    expect(german.i18n.formatLocale).toBe('de-DE')
+    expect(german.i18n.time(new Date(2026, 2, 12, 15, 5).getTime())).toBe('15:05')
+
+    const languages = vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['de-CH', 'de'])
+    try {
+      installFakeBridge().api.app.info.mockResolvedValue(ok({ ...TEST_INFO, systemLocales: [] }))
+      const swiss = createAppState('')
+      await startApp(swiss)
+      expect(swiss.i18n.formatLocale).toBe('de-CH')
+    } finally {
+      languages.mockRestore()
+    }
   })
 })
 

@@ -34,18 +34,36 @@ function startOfDay(ms: number): number {
   return d.getTime()
 }
 
+/** A locale tag Intl can format with (an OS may report tags Intl refuses, like `en_US` or `C`). */
+function formattable(tag: string): boolean {
+  try {
+    return Intl.DateTimeFormat.supportedLocalesOf([tag]).length > 0
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The locale for dates and times: the user's system locale of the UI's language (en-GB keeps 24 h),
+ * else their first system locale (a German system shows German dates in the English UI it falls
+ * back to), else the UI language.
+ */
+export function formatLocaleFor(locale: Locale, systemLocales: readonly string[]): string {
+  const prefix = locale === 'zh-CN' ? 'zh' : 'en'
+  const usable = systemLocales.filter(formattable)
+  return usable.find((l) => l.toLowerCase().startsWith(prefix)) ?? usable[0] ?? locale
+}
+
 export class I18n {
   locale = $state<Locale>('en')
-  /** Locale used for dates and numbers: a system locale of the same language (en-GB keeps 24 h), else the language. */
+  /** Locale for dates, times, numbers and sorting (see `formatLocaleFor`). */
   formatLocale = $state<string>('en')
   #messages = new Map<string, IntlMessageFormat>()
   #dates = new Map<string, Intl.DateTimeFormat>()
 
   setLocale(locale: Locale, systemLocales: readonly string[] = []): void {
-    const prefix = locale === 'zh-CN' ? 'zh' : 'en'
-    const match = systemLocales.find((l) => l.toLowerCase().startsWith(prefix) && Intl.DateTimeFormat.supportedLocalesOf([l]).length > 0)
     this.locale = locale
-    this.formatLocale = match ?? locale
+    this.formatLocale = formatLocaleFor(locale, systemLocales)
   }
 
   t = (key: MessageKey, values?: MessageValues): string => {

@@ -39,8 +39,10 @@ export class SettingsState {
 
   private apply(settings: UiSettings): void {
     this.settings = settings
-    const locale = resolveLocale(settings.language, this.info.systemLocales)
-    this.i18n.setLocale(locale, this.info.systemLocales)
+    // The OS's languages from main; Chromium's (navigator.languages) when main found none.
+    const system = this.info.systemLocales.length > 0 ? this.info.systemLocales : browserLocales()
+    const locale = resolveLocale(settings.language, system)
+    this.i18n.setLocale(locale, system)
     applyDocument(locale, settings.theme)
   }
 }
