@@ -215,9 +215,28 @@ export class AccountManager {
     await this.persist()
   }
 
-  /** Sets the same presence on every enabled account ("set status for all"). */
-  async setPresenceAll(p: OwnPresence): Promise<void> {
-    await Promise.allSettled([...this.accounts.values()].filter((a) => a.settings.enabled).map((a) => a.setPresence(p)))
+  /**
+   * Sets the same status on every enabled account ("set status for all"). Each account keeps its own
+   * status message and priority unless `p` gives new ones. Every account is tried; when some fail,
+   * this throws one error that names them (the first failure's code, each account's reason).
+   */
+  async setPresenceAll(p: Pick<OwnPresence, 'show'> & Partial<OwnPresence>): Promise<void> {
+    const enabled = [...this.accounts.values()].filter((a) => a.settings.enabled)
+    const results = await Promise.allSettled(
+      enabled.map((a) =>
+        a.setPresence({
+          ...a.presence.ownPresence(),
+          show: p.show,
+          ...(p.status !== undefined ? { status: p.status } : {}),
+          ...(p.priority !== undefined ? { priority: p.priority } : {})
+        })
+      )
+    )
+    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ jid: (enabled[i] as Account).bareJid, err: r.reason as unknown }] : []))
+    if (failed.length === 0) return
+    const first = failed[0]?.err
+    const detail = failed.map(({ jid, err }) => `${jid}: ${err instanceof CoreError ? err.detail : String(err)}`).join('; ')
+    throw new CoreError(first instanceof CoreError ? first.code : 'internal', detail, { cause: first })
   }
 
   /** Signs every account out cleanly (quit). */

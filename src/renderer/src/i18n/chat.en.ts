@@ -180,6 +180,7 @@ export const enChat = {
   'rooms.changeNickConfirm': 'Change nickname',
   'rooms.leave': 'Leave',
   'rooms.leaveForget': 'Leave and forget',
+  'rooms.leaveFailed': 'Could not leave {name}. {reason}',
   'rooms.forgetTitle': 'Leave and forget {name}?',
   'rooms.forgetBody': 'You leave the room, it is no longer joined automatically, and it disappears from your chats.',
 

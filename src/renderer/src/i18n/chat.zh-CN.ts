@@ -181,6 +181,7 @@ export const zhChat: Record<keyof typeof enChat, string> = {
   'rooms.changeNickConfirm': '修改昵称',
   'rooms.leave': '离开',
   'rooms.leaveForget': '离开并忘记',
+  'rooms.leaveFailed': '无法离开 {name}。{reason}',
   'rooms.forgetTitle': '要离开并忘记 {name} 吗？',
   'rooms.forgetBody': '你会离开此群聊，它不会再自动加入，并会从你的聊天列表中消失。',
 

@@ -1,9 +1,9 @@
 /* eslint-disable svelte/prefer-svelte-reactivity -- derived values are rebuilt whole on each change; nothing is mutated in place. */
 import { getContext, setContext } from 'svelte'
-import type { AccountView, RegisterRequest, SignInRequest } from '../../../shared/ipc/contract'
+import type { AccountPatch, AccountView, RegisterRequest, SignInRequest } from '../../../shared/ipc/contract'
 import type { AccountId } from '../../../shared/model/ids'
 import type { OwnPresence, PresenceShow } from '../../../shared/model/presence'
-import { api, on } from '../lib/api'
+import { api, on, toApiError, type ApiError } from '../lib/api'
 
 /** The user's accounts with their live connection state; the `accounts` event replaces the list. */
 export class AccountsState {
@@ -52,6 +52,21 @@ export class AccountsState {
 
   setPresence(id: AccountId | null, presence: OwnPresence): Promise<void> {
     return api.accounts.setPresence(id, { show: presence.show, status: presence.status, priority: presence.priority })
+  }
+
+  /**
+   * "Status for all accounts": the same show on every enabled account, each keeping its own status
+   * message and priority. Every account is tried; the ones that failed come back with their error.
+   */
+  async setShowAll(show: PresenceShow): Promise<{ account: AccountView; error: ApiError }[]> {
+    const enabled = this.list.filter((a) => a.enabled)
+    const results = await Promise.allSettled(enabled.map((a) => this.setPresence(a.id, { ...a.presence, show })))
+    return results.flatMap((r, i) => (r.status === 'rejected' ? [{ account: enabled[i] as AccountView, error: toApiError(r.reason) }] : []))
+  }
+
+  /** Connection settings (server override, resource); used from the next connection on. */
+  update(id: AccountId, patch: AccountPatch): Promise<void> {
+    return api.accounts.update(id, patch)
   }
 
   async remove(id: AccountId, fromServer: boolean): Promise<void> {

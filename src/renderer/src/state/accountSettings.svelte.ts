@@ -1,0 +1,72 @@
+import type { AccountPatch, AccountView } from '../../../shared/ipc/contract'
+import { parseJid } from '../../../shared/jid'
+import type { ServerOverride, TlsMode } from '../../../shared/model/account'
+import { toApiError, type ApiError } from '../lib/api'
+import type { MessageKey } from '../lib/i18n.svelte'
+import type { AccountsState } from './accounts.svelte'
+
+const DEFAULT_PORT: Record<TlsMode, number> = { starttls: 5222, direct: 5223 }
+
+export type SettingsErrors = Partial<Record<'host' | 'port', MessageKey>>
+
+/**
+ * The "Connection settings" form of one account: find the server by DNS, or a host, port and TLS
+ * mode of the user's choosing (what `accounts.update` accepts). Validation shows after a submit.
+ */
+export class AccountSettingsForm {
+  /** Use the host and port below instead of finding the server. */
+  manual = $state(false)
+  host = $state('')
+  port = $state('')
+  tls = $state<TlsMode>('starttls')
+  submitted = $state(false)
+  busy = $state(false)
+  error = $state.raw<ApiError | null>(null)
+
+  constructor(
+    private readonly accounts: AccountsState,
+    readonly account: AccountView
+  ) {
+    const server = account.server
+    this.manual = server !== null
+    this.host = server?.host ?? ''
+    this.port = server ? String(server.port) : ''
+    this.tls = server?.tls ?? 'starttls'
+  }
+
+  errors = $derived.by((): SettingsErrors => {
+    const errors: SettingsErrors = {}
+    if (!this.manual) return errors
+    const host = this.host.trim()
+    const parsed = host.length <= 253 ? parseJid(host) : null
+    if (!parsed || parsed.local !== '' || parsed.resource !== '') errors.host = 'validation.host'
+    const port = this.port.trim()
+    if (port !== '' && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) errors.port = 'validation.port'
+    return errors
+  })
+
+  /** The server override the form describes (null: find it by DNS). */
+  server(): ServerOverride | null {
+    if (!this.manual) return null
+    const port = this.port.trim()
+    return { host: this.host.trim(), port: port === '' ? DEFAULT_PORT[this.tls] : Number(port), tls: this.tls }
+  }
+
+  /** Saves; true when saved. Field problems and the core's refusal stay on the form. */
+  async save(): Promise<boolean> {
+    this.submitted = true
+    if (Object.keys(this.errors).length > 0 || this.busy) return false
+    this.busy = true
+    this.error = null
+    try {
+      const patch: AccountPatch = { server: this.server() }
+      await this.accounts.update(this.account.id, patch)
+      return true
+    } catch (err) {
+      this.error = toApiError(err)
+      return false
+    } finally {
+      this.busy = false
+    }
+  }
+}
