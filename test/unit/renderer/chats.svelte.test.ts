@@ -95,6 +95,18 @@ describe('Message logs', () => {
     expect(log.messages.at(-1)).toMatchObject({ state: 'failed', error: { code: 'stanza-error' } })
   })
 
+  test('a peer that reuses a message id for another text gets both shown; the same stored row only once', async () => {
+    const { bridge, app } = await setup((b) => b.api.chats.history.mockResolvedValueOnce(ok([])))
+    const log = app.chats.log(A1, 'alice@example.org')
+    await settle()
+    const first = message({ id: asMessageId('1'), rowId: 7, at: 2_000, body: 'first' })
+    const second = message({ id: asMessageId('1'), rowId: 8, at: 3_000, body: 'second' })
+    bridge.emit('messages', [first])
+    bridge.emit('messages', [second, first])
+    flushSync()
+    expect(log.messages.map((m) => m.body)).toEqual(['first', 'second'])
+  })
+
   test('a burst of 1,000 incoming messages lands in one update per batch and is announced once', async () => {
     const { bridge, app } = await setup((b) => b.api.chats.list.mockResolvedValue(ok([conversation({ name: 'Alice' })])))
     const log = app.chats.log(A1, 'alice@example.org')

@@ -227,8 +227,10 @@ export class MessageLog {
   #fresh(list: readonly ChatMessageView[]): ChatMessageView[] {
     const out: ChatMessageView[] = []
     for (const m of list) {
-      if (this.#ids.has(m.id)) continue
-      this.#ids.add(m.id)
+      // The store's row names a message; its id alone does not (a peer may reuse one for another text).
+      const key = m.rowId === undefined ? `id:${m.id}` : `row:${m.rowId}`
+      if (this.#ids.has(key)) continue
+      this.#ids.add(key)
       out.push(m)
     }
     return out
