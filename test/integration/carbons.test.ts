@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Core } from '../../src/main/core/createCore'
-import { makeCore, nextEvent, registered, serverOf } from '../helpers/core'
+import { makeCore, nextEvent, reachState, registered, serverOf } from '../helpers/core'
 import { target } from '../helpers/target'
 
 const t = target()
@@ -13,6 +13,14 @@ const core = (): Core => {
 afterEach(async () => {
   await Promise.all(cores.splice(0).map((c) => c.accounts.stopAll()))
 })
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
 
 describe('message carbons (XEP-0280)', () => {
   it('shows each session of one account what the other sent and received', async () => {
@@ -41,6 +49,25 @@ describe('message carbons (XEP-0280)', () => {
     for (const e of [p, d]) expect(['live', 'carbon']).toContain(e.message.source)
     expect(p.message.direction).toBe('in')
     expect(d.message.peer).toBe(bob.jid)
+  })
+
+  it('enables carbons before the archive catch-up asks anything (nothing falls between the two)', async () => {
+    const c = core()
+    const alice = await registered(c, t)
+    const account = c.accounts.get(alice.id)
+    await until(() => c.store.archiveState(alice.id, alice.jid) !== null) // the first session's catch-up is done
+    const carbonsAtQuery: boolean[] = []
+    const query = account.mam.query.bind(account.mam)
+    account.mam.query = (q, onResult) => {
+      if (q.archive === alice.jid && q.with === undefined) carbonsAtQuery.push(account.carbons.active)
+      return query(q, onResult)
+    }
+    // A new session (not resumed).
+    await c.accounts.setEnabled(alice.id, false)
+    await c.accounts.setEnabled(alice.id, true)
+    await reachState(c, alice.id, 'online')
+    await until(() => carbonsAtQuery.length > 0)
+    expect(carbonsAtQuery).toEqual([true])
   })
 
   it('drops a carbon forged by a contact', async () => {

@@ -179,6 +179,147 @@ describe.skipIf(target().external)('history that is never lost', () => {
     expect(sent.length).toBe(N)
     expect(new Set(sent).size).toBe(N)
   }, 240_000)
+
+  /** Bob's other device (a phone): what it sends is in Bob's archive, and reaches an offline desktop only through it. */
+  async function phoneOf(jid: string) {
+    const phone = device()
+    const id = await phone.core.accounts.signIn({ jid, password: 'pw', server: serverOf(targetOf(server)) })
+    return { core: phone.core, id }
+  }
+
+  const nextSecond = () => new Promise((r) => setTimeout(r, 1_100))
+
+  /** A new session for the account, waiting until its archive catch-up has written a position. */
+  async function newSession(core: Core, id: AccountId, archive: string): Promise<void> {
+    const before = core.store.archiveState(id, archive)?.syncedAt ?? 0
+    await core.accounts.setEnabled(id, false)
+    await core.accounts.setEnabled(id, true)
+    await reachState(core, id, 'online')
+    await until(() => (core.store.archiveState(id, archive)?.syncedAt ?? 0) > before, 10_000, 'the catch-up')
+  }
+
+  it('catches up across a position the archive no longer knows, forward from the newest message stored (nothing skipped)', async () => {
+    const a = device()
+    const alice = await account(a.core)
+    const b = device()
+    const bob = await account(b.core)
+    a.core.conversations.send(alice.id, bob.jid, 'before the gap')
+    await until(() => bodies(b.core, bob.id, alice.jid).length === 1, 10_000, 'the first message')
+    await b.core.accounts.setEnabled(bob.id, false)
+    // More than a catch-up page goes out from Bob's phone while the desktop is off.
+    const phone = await phoneOf(bob.jid)
+    const gap = [...Array(150).keys()].map((i) => `gap ${String(i).padStart(3, '0')}`)
+    for (const text of gap) phone.core.conversations.send(phone.id, alice.jid, text)
+    await until(() => bodies(a.core, alice.id, bob.jid).length === gap.length + 1, 20_000, 'Alice to get them')
+    await phone.core.accounts.stopAll()
+    // The archive has forgotten the desktop's position (expired, reset): it answers item-not-found.
+    b.core.store.setArchiveState(bob.id, bob.jid, { lastId: 'no-such-archive-id', complete: false, syncedAt: Date.now() })
+    await b.core.accounts.setEnabled(bob.id, true)
+    await until(() => bodies(b.core, bob.id, alice.jid).length >= gap.length + 1, 20_000, 'the catch-up').catch((err: unknown) => {
+      throw new Error(`${String(err)}: ${bodies(b.core, bob.id, alice.jid).length - 1} of ${gap.length} arrived`)
+    })
+    await new Promise((r) => setTimeout(r, 500))
+    const got = bodies(b.core, bob.id, alice.jid)
+    expect(got.length).toBe(gap.length + 1)
+    expect([...got].sort()).toEqual(['before the gap', ...gap].sort())
+    expect(b.core.store.archiveState(bob.id, bob.jid)?.lastId).not.toBe('no-such-archive-id')
+  }, 60_000)
+
+  it('fetches again what could not be stored during a catch-up: the position stays before it', async () => {
+    const a = device()
+    const alice = await account(a.core)
+    const b = device()
+    const bob = await account(b.core)
+    a.core.conversations.send(alice.id, bob.jid, 'stored')
+    await until(() => bodies(b.core, bob.id, alice.jid).length === 1, 10_000, 'the first message')
+    await nextSecond() // the archive stamps whole seconds
+    await newSession(b.core, bob.id, bob.jid)
+    const position = b.core.store.archiveState(bob.id, bob.jid)?.lastId
+    expect(position).toBeTruthy()
+    await b.core.accounts.setEnabled(bob.id, false)
+    const phone = await phoneOf(bob.jid)
+    const missed = [0, 1, 2, 3, 4].map((i) => `missed ${i}`)
+    for (const text of missed) phone.core.conversations.send(phone.id, alice.jid, text)
+    await until(() => bodies(a.core, alice.id, bob.jid).length === missed.length + 1, 10_000, 'Alice to get them')
+    await phone.core.accounts.stopAll()
+    // The disk is full once, just when the catch-up stores what it fetched.
+    const insert = b.core.store.insert.bind(b.core.store)
+    let failed = 0
+    b.core.store.insert = (batch) => {
+      if (failed === 0 && batch.some((m) => m.body.startsWith('missed'))) {
+        failed++
+        throw new Error('SQLITE_FULL: database or disk is full')
+      }
+      return insert(batch)
+    }
+    const reported = nextEvent(b.core, 'storageError')
+    await b.core.accounts.setEnabled(bob.id, true)
+    await reported
+    await new Promise((r) => setTimeout(r, 500))
+    expect(failed).toBe(1)
+    expect(b.core.store.archiveState(bob.id, bob.jid)?.lastId).toBe(position)
+    // The next session fetches them again, from the last good position.
+    await newSession(b.core, bob.id, bob.jid)
+    await until(() => bodies(b.core, bob.id, alice.jid).length === missed.length + 1, 10_000, 'the second catch-up')
+    expect(bodies(b.core, bob.id, alice.jid)).toEqual(['stored', ...missed])
+  }, 60_000)
+
+  it('opens a chat with what is stored at once; older archived messages follow as events', async () => {
+    const a = device()
+    const alice = await account(a.core)
+    const b = device()
+    const bob = await account(b.core)
+    const c = device()
+    const carol = await account(c.core)
+    const old = [0, 1, 2, 3, 4].map((i) => `old ${i}`)
+    for (const text of old) a.core.conversations.send(alice.id, bob.jid, text)
+    await until(() => bodies(b.core, bob.id, alice.jid).length === old.length, 10_000, 'the old messages')
+    // The archive stamps whole seconds: each group in a second of its own keeps the order plain.
+    await nextSecond()
+    for (let i = 0; i < 2; i++) c.core.conversations.send(carol.id, bob.jid, `noise ${i}`)
+    await until(() => bodies(b.core, bob.id, carol.jid).length === 2, 10_000, "Carol's first messages")
+    await nextSecond()
+    for (let i = 2; i < 100; i++) c.core.conversations.send(carol.id, bob.jid, `noise ${i}`)
+    await until(() => bodies(b.core, bob.id, carol.jid).length === 100, 20_000, "Carol's messages")
+    await nextSecond()
+    for (const text of ['new 0', 'new 1']) a.core.conversations.send(alice.id, bob.jid, text)
+    await until(() => bodies(b.core, bob.id, alice.jid).length === old.length + 2, 10_000, 'the new messages')
+    // Bob on a new machine: the catch-up's newest page holds only the last two of Alice's.
+    const laptop = device()
+    const id = await laptop.core.accounts.signIn({ jid: bob.jid, password: 'pw', server: serverOf(targetOf(server)) })
+    await until(() => laptop.core.store.archiveState(id, bob.jid) !== null, 10_000, 'the catch-up')
+    expect(bodies(laptop.core, id, alice.jid)).toEqual(['new 0', 'new 1'])
+    // The archive is slow to answer.
+    const mam = laptop.core.accounts.get(id).mam
+    const query = mam.query.bind(mam)
+    let release = (): void => undefined
+    const answer = new Promise<void>((r) => (release = r))
+    let asked = 0
+    mam.query = async (q, onResult) => {
+      asked++
+      await answer
+      return query(q, onResult)
+    }
+    const arrived: string[] = []
+    laptop.core.conversations.on('messages', (list) => arrived.push(...list.filter((m) => m.peer === alice.jid).map((m) => m.body)))
+    const page = await Promise.race([
+      laptop.core.conversations.history({ account: id, peer: alice.jid }),
+      new Promise<'waited for the archive'>((r) => setTimeout(() => r('waited for the archive'), 3_000))
+    ])
+    expect(page === 'waited for the archive' ? page : page.map((m) => m.body)).toEqual(['new 0', 'new 1'])
+    await until(() => asked === 1, 5_000, 'the archive to be asked in the background')
+    release()
+    await until(() => arrived.length === old.length, 10_000, 'the older messages')
+    expect(arrived).toEqual(old)
+    const again = await laptop.core.conversations.history({ account: id, peer: alice.jid })
+    expect(again.map((m) => m.body)).toEqual([...old, 'new 0', 'new 1'])
+    expect(asked).toBe(1)
+    // Scrolling up past the oldest message stored (here Carol's third) waits for what the archive has before it.
+    const oldestOfCarol = laptop.core.store.page(id, carol.jid, { limit: 500 })[0]!
+    expect(oldestOfCarol.body).toBe('noise 2')
+    const older = await laptop.core.conversations.history({ account: id, peer: carol.jid, before: { at: oldestOfCarol.at, id: oldestOfCarol.id } })
+    expect(older.map((m) => m.body)).toEqual(['noise 0', 'noise 1'])
+  }, 60_000)
 })
 
 describe('search through the API', () => {

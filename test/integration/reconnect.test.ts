@@ -58,14 +58,27 @@ describe.skipIf(target().external)('connection life cycle', () => {
     await server.stop()
     const r = await reconnecting
     expect(r.state.state === 'reconnecting' && r.state.at).toBeGreaterThan(Date.now() - 1000)
-    const queued = a.conversations.send(alice.id, bob.jid, 'queued while the server was down')
+    const body = 'queued while the server was down'
+    const queued = a.conversations.send(alice.id, bob.jid, body)
     expect(queued.state).toBe('queued')
-    const delivered = nextEvent(b, 'message', (e) => e.message.body === 'queued while the server was down', 40_000)
+    // Every copy Bob's history takes in as new (live, offline storage, the archive catch-up).
+    const added: string[] = []
+    b.conversations.on('messages', (list) => added.push(...list.filter((m) => m.body === body).map((m) => m.id)))
+    const delivered = nextEvent(b, 'message', (e) => e.message.body === body, 40_000)
     await server.restart()
     await reachState(a, alice.id, 'online', 40_000)
     await reachState(b, bob.id, 'online', 40_000)
     const got = await delivered
     expect(got.message.id).toBe(queued.id)
+    // Exactly once: give resends (the outbox, stream management) and the archive catch-up time to
+    // bring further copies, then neither side may show it twice.
+    await new Promise((r) => setTimeout(r, 3_000))
+    expect(added).toEqual([queued.id])
+    const theirs = await b.conversations.history({ account: bob.id, peer: alice.jid })
+    expect(theirs.filter((m) => m.body === body).map((m) => [m.id, m.direction])).toEqual([[queued.id, 'in']])
+    const ours = await a.conversations.history({ account: alice.id, peer: bob.jid })
+    expect(ours.filter((m) => m.body === body).map((m) => m.id)).toEqual([queued.id])
+    expect(['sent', 'acked', 'delivered', 'read']).toContain(ours.find((m) => m.id === queued.id)?.state)
   }, 90_000)
 
   it('runs two accounts in one manager; one failing leaves the other alone', async () => {

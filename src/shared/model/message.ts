@@ -33,6 +33,8 @@ export interface ChatMessage {
   markable?: boolean
   /** `/me` action (XEP-0245); the body keeps the prefix. */
   action?: boolean
+  /** XEP-0066: the sender marked the body, one link, as a shared file (out-of-band data equal to the body). */
+  attachment?: boolean
   /** XEP-0461: the message this one answers (its id, and its author's JID). */
   replyTo?: { id: string; jid: string }
   /** XEP-0308: the text was corrected; `body` shows the latest version. */

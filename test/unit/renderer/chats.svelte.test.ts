@@ -95,6 +95,20 @@ describe('Message logs', () => {
     expect(log.messages.at(-1)).toMatchObject({ state: 'failed', error: { code: 'stanza-error' } })
   })
 
+  test('a short first page is not the beginning: scrolling up still asks main, which waits for the archive', async () => {
+    const { bridge, app } = await setup((b) => {
+      b.api.chats.history.mockResolvedValueOnce(ok(page(100, 3))).mockResolvedValueOnce(ok(page(90, 5)))
+    })
+    const log = app.chats.log(A1, 'alice@example.org')
+    await settle()
+    expect(log.messages).toHaveLength(3)
+    expect(log.complete).toBe(false)
+    await log.loadOlder()
+    expect(bridge.api.chats.history).toHaveBeenLastCalledWith({ account: A1, peer: 'alice@example.org', before: { at: 1_100, id: 'h100' }, limit: PAGE_SIZE })
+    expect(log.messages.map((m) => m.body)).toEqual(['m90', 'm91', 'm92', 'm93', 'm94', 'm100', 'm101', 'm102'])
+    expect(log.complete).toBe(true)
+  })
+
   test('a peer that reuses a message id for another text gets both shown; the same stored row only once', async () => {
     const { bridge, app } = await setup((b) => b.api.chats.history.mockResolvedValueOnce(ok([])))
     const log = app.chats.log(A1, 'alice@example.org')

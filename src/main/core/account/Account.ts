@@ -408,8 +408,13 @@ export class Account {
       }
     }
     for (const m of ordered) await up(m)
+    const others = Promise.all(this.modules.filter((m) => !ordered.includes(m) && m !== this.carbons).map(up))
+    // Carbons are on before the archive catch-up that `sessionReady` starts: what arrives from then
+    // on reaches this session (as a carbon if need be), what came before is in the archive, and
+    // de-duplication absorbs the overlap. Without carbons (unsupported, failed) the catch-up runs anyway.
+    await up(this.carbons)
     if (this.state.state === 'online') this.deps.emit('sessionReady', { account: this.config.id, resumed })
-    await Promise.all(this.modules.filter((m) => !ordered.includes(m)).map(up))
+    await others
   }
 
   private onDisconnect(): void {

@@ -18,7 +18,7 @@ import type { Core } from '../createCore'
 import { CoreError, toCoreError } from '../errors'
 import type { MessageEdit } from '../events'
 import type { MessageStore, StoredConversation, StoredMessage, StoredMessageInput } from '../store/MessageStore'
-import { NS_MAM, type ArchivedMessage, type MamPage } from '../xep/0313-mam'
+import { NS_MAM, type ArchivedMessage, type MamPage, type MamQuery } from '../xep/0313-mam'
 import { consistentColor } from '../xep/0392-colors'
 import { mentionsNick } from '../xep/0045-muc/mention'
 import type { RoomEdit, RoomMessage, RoomPrivateMessage } from '../xep/0045-muc/types'
@@ -32,7 +32,14 @@ const INSERT_BATCH = 200
 const FLUSH_MS = 16
 const CATCH_UP_PAGE = 100
 const CATCH_UP_MAX_PAGES = 100
+/** How much earlier than the newest message we have a catch-up by time starts (clock skew, whole-second archive stamps). */
+const CLOCK_MARGIN_MS = 5 * 60_000
+/** Pages of a chat searched for its newest message the archive has (past what still waits to go out). */
+const NEWEST_SCAN_PAGES = 10
 const RETRACTED_FALLBACK = 'This person attempted to retract a previous message, but it is unsupported by your client.'
+
+type ArchivePageQuery = Pick<MamQuery, 'before' | 'after' | 'start' | 'max'>
+type ArchivePage = (q: ArchivePageQuery) => Promise<MamPage>
 
 export interface HistoryEvents {
   conversations: [ConversationView[]]
@@ -54,9 +61,12 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   private readonly typing = new Map<string, NodeJS.Timeout>()
   private readonly markable = new Map<string, string>()
   private readonly olderExhausted = new Set<string>()
+  private readonly fetchingOlder = new Map<string, Promise<void>>()
   private readonly sentThisRun = new Set<AccountId>()
   private pending: { input: StoredMessageInput; account: AccountId }[] = []
   private flushTimer: NodeJS.Timeout | null = null
+  /** Batches the store refused so far: an archive catch-up does not move past a page that had one. */
+  private storageFailures = 0
 
   constructor(
     private readonly core: Core,
@@ -68,7 +78,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const { events } = core
     events.on('message', ({ account, message }) => this.queueInsert(account, message))
     events.on('roomMessage', ({ account, message }) => this.queueRoomInsert(account, message))
-    events.on('roomMessageEdit', ({ account, edit }) => this.onRoomEdit(account, edit))
+    events.on('roomMessageEdit', ({ account, edit }) => this.storing(() => this.onRoomEdit(account, edit)))
     events.on('roomPrivateMessage', ({ account, message }) => this.queuePrivateInsert(account, message))
     rooms.on('joined', ({ account, room }) => {
       this.reopen(account, room)
@@ -81,7 +91,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       if (views.length > 0) this.emit('conversations', views)
     })
     events.on('messageState', (e) => this.onState(e))
-    events.on('messageEdit', ({ account, edit }) => this.onEdit(account, edit))
+    events.on('messageEdit', ({ account, edit }) => this.storing(() => this.onEdit(account, edit)))
     events.on('displayedElsewhere', ({ account, peer, id }) => this.onDisplayedElsewhere(account, peer, id))
     events.on('chatState', ({ account, peer, state }) => this.setTyping(account, peer, state === 'composing'))
     events.on('connectionState', ({ account, state }) => {
@@ -114,7 +124,12 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     return view
   }
 
-  /** A page of history, oldest first; when the store runs out, older pages come from the archive. */
+  /**
+   * A page of history, oldest first, from the store. When the store runs out, older messages come
+   * from the archive: for the newest page (opening a chat) in the background, as `messages`
+   * events, so what is stored shows at once; for an older page (`before`) this waits for them.
+   * A short newest page therefore does not mean the chat's history ends there.
+   */
   async history(query: HistoryQuery): Promise<ChatMessageView[]> {
     const { account } = query
     const peer = this.peerOf(account, query.peer)
@@ -126,7 +141,11 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const before = cursor(query.before)
     let page = this.store.page(account, peer, { before, limit })
     if (page.length < limit && !this.olderExhausted.has(keyOf(account, peer))) {
-      await this.fetchOlder(account, peer, page[0] ?? null).catch(() => undefined)
+      // Before the oldest stored message: the first of the page, or (none older) the cursor's own.
+      const oldest = page[0] ?? (query.before ? this.store.byId(account, peer, query.before.id) : null)
+      const older = this.fetchOlderOnce(account, peer, oldest)
+      if (!before) return done(page)
+      await older
       page = this.store.page(account, peer, { before, limit })
     }
     return done(page)
@@ -188,7 +207,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const sent = this.isRoom(account, to)
       ? await a.muc.transmit({ id: asMessageId(editId), room: to, body, replaces: id }).catch(() => false)
       : await a.chat.transmit({ id: asMessageId(editId), to, body, replaces: id }).catch(() => false)
-    if (sent) this.store.setState(account, editId, 'sent')
+    if (sent) this.store.setState(account, to, editId, 'sent')
   }
 
   async retract(account: AccountId, peer: string, id: string): Promise<void> {
@@ -219,7 +238,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     } else {
       await a.chat.react(to, id, emojis)
     }
-    this.store.react(account, to, id, a.bareJid, emojis, Date.now(), true)
+    this.store.react(account, to, id, this.isRoom(account, to) ? this.ownRoomSender(a, to) : a.bareJid, emojis, Date.now(), true)
     this.emitUpdate(account, to, id)
   }
 
@@ -227,7 +246,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const to = this.peerOf(account, peer)
     const message = this.store.byId(account, to, id)
     if (!message || message.direction !== 'out' || message.state !== 'failed') throw new CoreError('invalid-argument', 'Only a failed message can be sent again')
-    const change = this.store.setState(account, id, 'queued')
+    const change = this.store.setState(account, to, id, 'queued')
     if (change) this.emit('states', [change])
     const again = this.store.byId(account, to, id)
     if (again) await this.transmit(again)
@@ -322,6 +341,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       ...(message.originId ? { originId: message.originId } : {}),
       ...(message.stanzaId && message.stanzaIdBy ? { stanzaId: message.stanzaId, stanzaIdBy: message.stanzaIdBy } : {}),
       ...(message.action ? { action: true } : {}),
+      ...(message.attachment ? { attachment: true } : {}),
       ...(message.receiptRequested ? { receiptRequested: true } : {}),
       ...(message.replyTo ? { replyTo: message.replyTo } : {})
     }
@@ -349,7 +369,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       outcomes = this.store.insert(batch.map((b) => b.input))
     } catch (err) {
       // Storage failed (disk full…): nothing in this batch is marked stored; say so and go on.
-      this.core.events.emit('storageError', { error: toCoreError(err, 'storage-failed').toView() })
+      this.storageFailed(err)
       return
     }
     const added: StoredMessage[] = []
@@ -371,10 +391,24 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     if (list.length > 0) this.emit('conversations', list)
   }
 
+  /** A write that is not batched (an edit, a reaction): a failure is reported and counted like a refused batch. */
+  private storing(write: () => void): void {
+    try {
+      write()
+    } catch (err) {
+      this.storageFailed(err)
+    }
+  }
+
+  private storageFailed(err: unknown): void {
+    this.storageFailures++
+    this.core.events.emit('storageError', { error: toCoreError(err, 'storage-failed').toView() })
+  }
+
   private onState(e: MessageStateView): void {
     this.flushInserts()
-    const change = this.store.setState(e.account, e.id, e.state, e.error)
-    if (!change || change.peer !== e.peer) return
+    const change = this.store.setState(e.account, e.peer, e.id, e.state, e.error)
+    if (!change) return
     this.emit('states', [{ account: change.account, peer: change.peer, id: change.id, state: change.state, ...(change.error ? { error: change.error } : {}) }])
     this.emitConversation(change.account, change.peer)
     // Stream management could not confirm it: send it again (same id; the peer drops duplicates).
@@ -422,6 +456,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       ...(m.originId ? { originId: m.originId } : {}),
       ...(m.stanzaId ? { stanzaId: m.stanzaId, stanzaIdBy: m.room } : {}),
       ...(m.action ? { action: true } : {}),
+      ...(m.attachment ? { attachment: true } : {}),
       ...(m.replyTo ? { replyTo: { id: m.replyTo.id, jid: `${m.room}/${m.replyTo.nick}` } } : {}),
       nick: m.nick,
       room: true,
@@ -455,7 +490,8 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       state: m.direction === 'in' ? 'received' : 'acked',
       source: m.source,
       ...(m.originId ? { originId: m.originId } : {}),
-      ...(m.body.startsWith('/me ') ? { action: true } : {})
+      ...(m.body.startsWith('/me ') ? { action: true } : {}),
+      ...(m.attachment ? { attachment: true } : {})
     })
   }
 
@@ -469,7 +505,9 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       const target = this.store.byId(account, room, targetId)
       outcome = this.store.retract(account, room, targetId, change.moderated && target ? target.sender : sender, at)
     } else {
-      this.store.react(account, room, targetId, sender, change.emojis, at, edit.fromUs)
+      // Ours (the room's echo, another device of ours): under the identity `react` records, so it replaces.
+      const a = edit.fromUs ? this.account(account) : null
+      this.store.react(account, room, targetId, a ? this.ownRoomSender(a, room) : sender, change.emojis, at, edit.fromUs)
       outcome = { status: 'applied' as const }
     }
     if (outcome.status === 'applied') this.emitUpdate(account, room, targetId)
@@ -534,7 +572,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const ok = this.isRoom(account, message.peer)
       ? await a?.muc.transmit({ ...out, room: message.peer }).catch(() => false)
       : await a?.chat.transmit({ ...out, to: message.peer }).catch(() => false)
-    if (ok) this.store.setState(account, message.id, 'sent')
+    if (ok) this.store.setState(account, message.peer, message.id, 'sent')
     return ok === true
   }
 
@@ -554,12 +592,9 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const own = a.bareJid
     const onResult = (r: ArchivedMessage) => this.fromArchive(a, r)
     try {
-      await this.syncArchive(account, own, (q) => a.mam.query({ archive: own, ...q }, onResult))
-    } catch (err) {
-      if (toCoreError(err).condition !== 'item-not-found') return // the next session tries again from here
-      // The archive no longer has our position (expired): start again from its newest page.
-      this.store.setArchiveState(account, own, { lastId: null, complete: false, syncedAt: Date.now() })
-      if (a.connectionState().state === 'online') await this.catchUp(account)
+      await this.syncArchive(account, own, (q) => a.mam.query({ archive: own, ...q }, onResult), () => this.newestStoredAt(account))
+    } catch {
+      // The next session tries again from the last position stored (a storage failure was reported).
     }
   }
 
@@ -575,7 +610,8 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     if (!a) return
     try {
       if (!(await a.muc.roomInfo(room)).archived) return
-      await this.syncArchive(account, room, (q) => a.muc.history(room, q))
+      // The room module asks by archive id only: a position the room no longer knows restarts from its newest page.
+      await this.syncArchive(account, room, (q) => a.muc.history(room, q), () => null)
     } catch {
       // The next join tries again from the same position.
     }
@@ -583,24 +619,88 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
 
   /**
    * Forward catch-up of one archive (ours or a room's) from the last id we have, in pages; the
-   * first time only its newest page (older pages come on demand). The results arrive as message
-   * events while each page runs; they are stored before the position moves on.
+   * first time only its newest page (older pages come on demand). When the archive no longer
+   * knows that id (expired, reset: item-not-found), forward from `since` (the time of the newest
+   * message we have of it), so nothing in between is skipped; the newest page only when we have
+   * none. The results arrive as message events while each page runs; the position moves only
+   * past pages that were stored, so a storage failure ends the catch-up there (it throws) and the
+   * next one goes on from the last good page.
    */
-  private async syncArchive(account: AccountId, archive: string, page: (q: { before?: string; after?: string; max: number }) => Promise<MamPage>): Promise<void> {
-    let lastId = this.store.archiveState(account, archive)?.lastId ?? null
-    if (lastId === null) {
-      const first = await page({ before: '', max: CATCH_UP_PAGE })
-      this.flushInserts()
-      this.store.setArchiveState(account, archive, { lastId: first.last, firstId: first.first, complete: first.complete, syncedAt: Date.now() })
-      return
+  private async syncArchive(account: AccountId, archive: string, page: ArchivePage, since: () => number | null): Promise<void> {
+    const lastId = this.store.archiveState(account, archive)?.lastId ?? null
+    if (lastId !== null) {
+      try {
+        return await this.syncForward(account, archive, page, { after: lastId })
+      } catch (err) {
+        if (toCoreError(err).condition !== 'item-not-found') throw err
+      }
+      const from = since()
+      // Server time in the archive, maybe our clock here: start early, duplicates are dropped.
+      if (from !== null) return await this.syncForward(account, archive, page, { start: Math.max(0, from - CLOCK_MARGIN_MS) })
     }
+    const first = await this.storedPage(page, { before: '', max: CATCH_UP_PAGE })
+    this.store.setArchiveState(account, archive, { lastId: first.last, firstId: first.first, complete: first.complete, syncedAt: Date.now() })
+  }
+
+  private async syncForward(account: AccountId, archive: string, page: ArchivePage, from: { after: string } | { start: number }): Promise<void> {
+    let after = 'after' in from ? from.after : undefined
+    const start = 'start' in from ? { start: from.start } : {}
     for (let i = 0; i < CATCH_UP_MAX_PAGES; i++) {
-      const next = await page({ after: lastId, max: CATCH_UP_PAGE })
-      this.flushInserts()
-      if (next.last) lastId = next.last
-      this.store.setArchiveState(account, archive, { lastId, complete: false, syncedAt: Date.now() })
+      const next = await this.storedPage(page, { ...start, ...(after !== undefined ? { after } : {}), max: CATCH_UP_PAGE })
+      if (next.last) after = next.last
+      if (after !== undefined) this.store.setArchiveState(account, archive, { lastId: after, complete: false, syncedAt: Date.now() })
       if (next.complete || next.received === 0) return
     }
+  }
+
+  /** One page of archive results, written to the store; throws when some could not be (the caller must not move past it). */
+  private async storedPage(page: ArchivePage, q: ArchivePageQuery): Promise<MamPage> {
+    const failures = this.storageFailures
+    const result = await page(q)
+    this.flushInserts()
+    if (this.storageFailures !== failures) throw new CoreError('storage-failed', 'Archived messages could not be stored')
+    return result
+  }
+
+  /**
+   * The time of the newest message we have that our own archive has too: of one-to-one and
+   * private chats, not one still waiting to go out. Null when there is none.
+   */
+  private newestStoredAt(account: AccountId): number | null {
+    let newest: number | null = null
+    for (const c of this.store.conversations()) {
+      if (c.account !== account || c.kind !== 'chat' || c.last === null || this.isRoom(account, c.peer)) continue
+      if (!unsent(c.last)) {
+        newest = Math.max(newest ?? c.last.at, c.last.at)
+        continue
+      }
+      let before: { at: number; rowId: number } | undefined
+      for (let i = 0; i < NEWEST_SCAN_PAGES; i++) {
+        const list = this.store.page(account, c.peer, { before, limit: DEFAULT_PAGE })
+        const sent = list.findLast((m) => !unsent(m))
+        if (sent) {
+          newest = Math.max(newest ?? sent.at, sent.at)
+          break
+        }
+        const first = list[0]
+        if (!first || list.length < DEFAULT_PAGE) break
+        before = { at: first.at, rowId: first.rowId }
+      }
+    }
+    return newest
+  }
+
+  /** `fetchOlder`, one at a time per chat (opening a chat and scrolling up share it); never rejects. */
+  private fetchOlderOnce(account: AccountId, peer: string, oldest: StoredMessage | null): Promise<void> {
+    const key = keyOf(account, peer)
+    let running = this.fetchingOlder.get(key)
+    if (!running) {
+      running = this.fetchOlder(account, peer, oldest)
+        .catch(() => undefined) // not marked exhausted: the next call asks again
+        .finally(() => this.fetchingOlder.delete(key))
+      this.fetchingOlder.set(key, running)
+    }
+    return running
   }
 
   /** One page of older history for a chat from the archive, before the oldest message we have. */
@@ -613,25 +713,18 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       if (!a.muc.joinedRooms().includes(peer)) return
       const before = oldest?.stanzaIdBy === peer ? oldest.stanzaId : undefined
       if (oldest && !before) return
-      const page = await a.muc.history(peer, { before: before ?? '', max: DEFAULT_PAGE })
-      this.flushInserts()
+      const page = await this.storedPage((q) => a.muc.history(peer, q), { before: before ?? '', max: DEFAULT_PAGE })
       if (page.complete || page.received === 0) this.olderExhausted.add(key)
       return
     }
     if (!(await a.disco.accountSupports(NS_MAM))) return
     const own = a.bareJid
     const byArchive = oldest?.stanzaIdBy === own ? oldest.stanzaId : undefined
-    const page = await a.mam.query(
-      {
-        archive: own,
-        with: peer,
-        before: byArchive ?? '',
-        ...(oldest && !byArchive ? { end: oldest.at - 1 } : {}),
-        max: DEFAULT_PAGE
-      },
-      (r) => this.fromArchive(a, r)
+    const end = oldest && !byArchive ? { end: oldest.at - 1 } : {}
+    const page = await this.storedPage(
+      (q) => a.mam.query({ archive: own, with: peer, ...end, ...q }, (r) => this.fromArchive(a, r)),
+      { before: byArchive ?? '', max: DEFAULT_PAGE }
     )
-    this.flushInserts()
     if (page.complete || page.received === 0) this.olderExhausted.add(key)
   }
 
@@ -687,7 +780,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       avatar: pm ? (this.account(c.account)?.avatars.avatarOf(c.peer) ?? null) : this.contacts.avatarOf(c.account, c.peer),
       unread: c.unread,
       updatedAt: c.updatedAt,
-      last: last ? { body: last.retracted ? '' : last.body, direction: last.direction, state: last.state, at: last.at } : null,
+      last: last ? { body: last.retracted ? '' : last.body, direction: last.direction, state: last.state, at: last.at, ...(last.attachment && !last.retracted ? { attachment: true } : {}) } : null,
       typing: this.typing.has(keyOf(c.account, c.peer))
     }
   }
@@ -728,6 +821,17 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     return this.rooms.isRoom(account, peer) || this.store.isRoom(account, peer)
   }
 
+  /**
+   * Who we are in a room as a reactor: our occupant id when the room vouches for it (XEP-0421:
+   * the same for all our devices), else our nick there; our account's address when neither is known.
+   */
+  private ownRoomSender(a: Account, room: string): string {
+    const occupantId = a.muc.occupants(room).find((o) => o.self)?.occupantId
+    if (occupantId) return `occupant-id:${occupantId}`
+    const nick = a.muc.nick(room)
+    return nick ? `${room}/${nick}` : a.bareJid
+  }
+
   private requireNotPrivate(peer: string): void {
     if (privateOf(peer)) throw new CoreError('unsupported', 'Private messages through a room cannot be corrected, retracted or reacted to')
   }
@@ -743,6 +847,11 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   private exists(id: AccountId): boolean {
     return this.account(id) !== null
   }
+}
+
+/** Our message that has not gone out yet (queued, or failed): no archive has it. */
+function unsent(m: { direction: string; state: string }): boolean {
+  return m.direction === 'out' && (m.state === 'queued' || m.state === 'failed')
 }
 
 function nickOf(jid: string): string {

@@ -55,6 +55,8 @@ export interface StoredMessageInput {
   state: DeliveryState
   error?: ErrorView | undefined
   action?: boolean | undefined
+  /** XEP-0066: the sender marked the body (a link) as a shared file. */
+  attachment?: boolean | undefined
   receiptRequested?: boolean | undefined
   /** XEP-0461. */
   replyTo?: ReplyRef | undefined
@@ -151,6 +153,8 @@ export interface LastMessage {
   body: string
   edited: boolean
   retracted: boolean
+  /** XEP-0066: a shared file (see `StoredMessageInput.attachment`). */
+  attachment: boolean
 }
 
 /** A one-to-one chat (also a private chat through a room: its peer is `room/nick`) or a group chat. */
@@ -281,6 +285,7 @@ const RANK: Record<Exclude<DeliveryState, 'failed'>, number> = { queued: 0, sent
 const FLAG_ACTION = 1
 const FLAG_RECEIPT = 2
 const FLAG_MENTION = 16
+const FLAG_ATTACHMENT = 32
 const KIND_MESSAGE = 0
 const KIND_CORRECTION = 1
 const KIND_RETRACTION = 2
@@ -353,7 +358,7 @@ interface Norm {
   room: boolean
 }
 
-// flags: bit 0 action, bit 1 receipt requested, bits 2–3 source, bit 4 mentions our nick.
+// flags: bit 0 action, bit 1 receipt requested, bits 2–3 source, bit 4 mentions our nick, bit 5 a shared file.
 const SOURCES: readonly (MessageSource | undefined)[] = [undefined, 'live', 'carbon', 'archive']
 const SOURCE_SHIFT = 2
 
@@ -406,6 +411,7 @@ function normalise(m: StoredMessageInput): Norm {
       (m.action === true ? FLAG_ACTION : 0) |
       (m.receiptRequested === true ? FLAG_RECEIPT : 0) |
       (m.mention === true ? FLAG_MENTION : 0) |
+      (m.attachment === true ? FLAG_ATTACHMENT : 0) |
       (Math.max(0, SOURCES.indexOf(m.source)) << SOURCE_SHIFT),
     replyTo,
     correctsId: optText(m.correctsId, 'correctsId'),
@@ -543,21 +549,25 @@ export class MessageStore {
     return this.write('storing messages', () => batch.map((m) => this.insertOne(m)), durable)
   }
 
-  /** Moves an outgoing message's state forward (see `nextState`). Null when unknown or unchanged. */
-  setState(account: AccountId | string, id: string, state: DeliveryState, error?: ErrorView): StateChange | null {
+  /**
+   * Moves an outgoing message's state forward (see `nextState`). Only in the conversation with
+   * `peer`: an ack, receipt or marker about an id is evidence about what we sent there, never about
+   * a message to someone else that happens to have the same id. Null when unknown or unchanged.
+   */
+  setState(account: AccountId | string, peer: string, id: string, state: DeliveryState, error?: ErrorView): StateChange | null {
     if (!STATES.includes(state)) throw invalid(`unknown state ${String(state)}`)
     if (typeof id !== 'string' || id === '') return null
     return this.write(
       'updating a message state',
       () => {
-        const acc = this.accountId(account, false)
-        if (acc === null) return null
+        const conv = this.lookupConv(account, peer)
+        if (conv === null) return null
         const r = this.get1(
-          `SELECT m.row_id, m.state, m.error, c.peer FROM messages m JOIN conversations c ON c.id = m.conv
-           WHERE m.msg_id = ? AND m.msg_id <> '' AND m.account = ? AND m.direction = 'out' AND m.kind <> ${KIND_RETRACTION}
+          `SELECT m.row_id, m.state, m.error FROM messages m
+           WHERE m.msg_id = ? AND m.msg_id <> '' AND m.conv = ? AND m.direction = 'out' AND m.kind <> ${KIND_RETRACTION}
            ORDER BY m.seq DESC LIMIT 1`,
           enc(id),
-          acc
+          conv
         )
         if (!r) return null
         const current = r['state'] as DeliveryState
@@ -565,7 +575,7 @@ export class MessageStore {
         const newError = next === 'failed' ? (error ? JSON.stringify(error) : decOpt(r['error'])) : null
         if (next === current && newError === decOpt(r['error'])) return null
         this.run('UPDATE messages SET state = ?, error = ? WHERE row_id = ?', next, newError, num(r['row_id']))
-        const change: StateChange = { account: account as AccountId, peer: dec(r['peer']), id: id as MessageId, rowId: num(r['row_id']), state: next }
+        const change: StateChange = { account: account as AccountId, peer, id: id as MessageId, rowId: num(r['row_id']), state: next }
         if (newError !== null) change.error = JSON.parse(newError) as ErrorView
         return change
       },
@@ -1480,6 +1490,7 @@ export class MessageStore {
     if (flags & FLAG_ACTION) m.action = true
     if (flags & FLAG_RECEIPT) m.receiptRequested = true
     if (flags & FLAG_MENTION) m.mention = true
+    if (flags & FLAG_ATTACHMENT) m.attachment = true
     const nick = decOpt(r['nick'])
     if (nick !== null) m.nick = nick
     const source = SOURCES[(flags >> SOURCE_SHIFT) & 3]
@@ -1621,7 +1632,7 @@ export class MessageStore {
 
 const CONVERSATION_SELECT = `SELECT a.name AS account_name, c.peer, c.kind, c.name, c.unread, c.read_at, c.updated_at, c.hidden, c.opened,
   m.row_id, m.msg_id, m.from_jid,
-  m.direction, m.state, m.at, substr(coalesce(m.edited_body, m.body), 1, ${PREVIEW_CHARS}) AS preview, m.edited_at, m.retracted_at
+  m.direction, m.state, m.at, substr(coalesce(m.edited_body, m.body), 1, ${PREVIEW_CHARS}) AS preview, m.edited_at, m.retracted_at, m.flags
   FROM conversations c JOIN accounts a ON a.id = c.account LEFT JOIN messages m ON m.row_id = c.last_row`
 
 function conversation(r: Row): StoredConversation {
@@ -1648,7 +1659,8 @@ function conversation(r: Row): StoredConversation {
             at: num(r['at']),
             body: dec(r['preview']),
             edited: r['edited_at'] !== null,
-            retracted: r['retracted_at'] !== null
+            retracted: r['retracted_at'] !== null,
+            attachment: (num(r['flags']) & FLAG_ATTACHMENT) !== 0
           }
   }
 }

@@ -55,7 +55,10 @@ export class MessageLog {
       try {
         const page = await api.chats.history({ account: this.account, peer: this.peer, limit: PAGE_SIZE })
         this.add(page)
-        this.complete = page.length < PAGE_SIZE
+        // A short first page is only what is stored here: main asks the archive for older messages
+        // in the background (they arrive as events), and `loadOlder`, which waits for the archive,
+        // finds the beginning.
+        this.complete = false
         this.error = null
       } catch (err) {
         this.error = toApiError(err)
@@ -70,10 +73,8 @@ export class MessageLog {
   async loadOlder(): Promise<void> {
     if (!this.loaded || this.loadingOlder || this.complete) return
     const first = this.messages[0]
-    if (!first) {
-      this.complete = true
-      return
-    }
+    // Nothing to page back from yet: the archive's messages, if any, arrive as events.
+    if (!first) return
     this.loadingOlder = true
     try {
       const page = await api.chats.history({ account: this.account, peer: this.peer, before: { at: first.at, id: first.id }, limit: PAGE_SIZE })
@@ -120,7 +121,7 @@ export class MessageLog {
     if (!this.detached) return
     const page = await api.chats.history({ account: this.account, peer: this.peer, limit: PAGE_SIZE })
     this.#reset(page)
-    this.complete = page.length < PAGE_SIZE
+    this.complete = false
   }
 
   /** Shows the message with this store row: from what is loaded, else the page around it. */

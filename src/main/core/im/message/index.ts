@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto'
-import { bare, jidToString, parseJid } from '../../../../shared/jid'
+import { createHash, randomUUID } from 'node:crypto'
+import { bare, jidToString, parseJid, type Jid } from '../../../../shared/jid'
 import { asMessageId, type MessageId } from '../../../../shared/model/ids'
 import type { ChatMessage, DeliveryState } from '../../../../shared/model/message'
 import { sendFromOutbox, type AccountModule, type ModuleContext } from '../../account/module'
@@ -8,6 +8,7 @@ import type { MessageEdit } from '../../events'
 import { stanzaError } from '../../stream/IqCaller'
 import { BoundedMap } from '../../util/BoundedMap'
 import type { Element } from '../../xml'
+import { NS_MUC_USER } from '../../xep/0045-muc/parse'
 import { NS_CHAT_STATES, parseChatState, type ChatStateName } from '../../xep/0085-chat-states'
 import { NS_RECEIPTS, receiptFor, receivedId, wantsReceipt } from '../../xep/0184-receipts'
 import { delayedAt } from '../../xep/0203-delay'
@@ -18,7 +19,8 @@ import { NS_RETRACT, retractedId, retraction } from '../../xep/0424-retraction'
 import { stripFallback } from '../../xep/0428-fallback'
 import { NS_REACTIONS, parseReactions, reactionsMessage } from '../../xep/0444-reactions'
 import { NS_REPLY, parseReply } from '../../xep/0461-replies'
-import { bareLink, chatMessage, chatStateMessage, type ChatOptions } from './build'
+import { fileShareOob, sharesFile } from '../../xep/0066-oob'
+import { chatMessage, chatStateMessage, type ChatOptions } from './build'
 import { bodyOf, isAction, messageType } from './parse'
 
 const RECENT = 10_000
@@ -50,7 +52,7 @@ export interface Arrival {
  */
 export class ChatModule implements AccountModule {
   readonly features = [NS_RECEIPTS, NS_CHAT_STATES, NS_MARKERS, NS_CORRECTION, NS_RETRACT, NS_REACTIONS, NS_REPLY]
-  /** Received recently (`peer|id`): a cheap first filter; the store's unique keys are the real one. */
+  /** Received live recently (see `liveKey`): a cheap first filter; the store's unique keys are the real one. */
   private readonly seen = new BoundedMap<string, true>(RECENT)
   /** XEP-0359 §7: a live stanza-id is believed only when our account announces urn:xmpp:sid:0. */
   private trustStanzaIds = false
@@ -85,8 +87,9 @@ export class ChatModule implements AccountModule {
     const to = parseJid(out.to)
     if (!to) throw new CoreError('invalid-argument', `Not a valid address: ${out.to}`)
     if (!this.ctx.isOnline()) return false
-    const link = out.oob ? null : bareLink(out.body)
-    const stanza = chatMessage(jidToString(to), out.id, out.body, link ? { ...out, oob: { url: link } } : out)
+    // XEP-0066 only for a file we uploaded (its link is the body): a link the user typed is text.
+    const oob = out.oob ?? (out.replaces ? undefined : fileShareOob(this.ctx.client, out.body))
+    const stanza = chatMessage(jidToString(to), out.id, out.body, oob ? { ...out, oob } : out)
     if (!(await sendFromOutbox(this.ctx, stanza, out.id))) return false
     this.state(jidToString(bare(to)), out.id, 'sent')
     return true
@@ -163,8 +166,8 @@ export class ChatModule implements AccountModule {
     m: { peer: string; direction: 'in' | 'out'; id: string; at: number; full: string; arrival: Arrival }
   ): ChatMessage | null {
     const origin = parseOriginId(stanza)
-    const key = `${m.direction}|${m.peer}|${origin ?? m.id}`
-    if ((origin ?? m.id) !== '' && m.arrival.source === 'live') {
+    const key = m.arrival.source === 'live' ? liveKey(m.direction, m.peer, origin, m.id, rawBody) : null
+    if (key !== null) {
       if (this.seen.has(key)) return null
       this.seen.set(key, true)
     }
@@ -187,7 +190,8 @@ export class ChatModule implements AccountModule {
       ...(wantsReceipt(stanza) ? { receiptRequested: true } : {}),
       ...(isAction(body) ? { action: true } : {}),
       ...(reply ? { replyTo: { id: reply.id, jid: reply.to ? jidOrEmpty(reply.to) : m.peer } } : {}),
-      ...(isMarkable(stanza) ? { markable: true } : {})
+      ...(isMarkable(stanza) ? { markable: true } : {}),
+      ...(sharesFile(stanza) ? { attachment: true } : {})
     }
   }
 
@@ -226,7 +230,7 @@ export class ChatModule implements AccountModule {
     const id = String(stanza.attrs.id ?? '')
     const to = parseJid(String(stanza.attrs.to ?? ''))
     if (id === '' || !to) return
-    this.state(jidToString(bare(to)), id, state)
+    this.state(sentTo(stanza, to), id, state)
   }
 
   private onBounce(stanza: Element, peer: string): void {
@@ -238,6 +242,29 @@ export class ChatModule implements AccountModule {
   private state(peer: string, id: string, state: DeliveryState, error?: CoreError): void {
     this.ctx.emit('messageState', { account: this.ctx.account, peer, id: asMessageId(id), state, ...(error ? { error: error.toView() } : {}) })
   }
+}
+
+/**
+ * What identifies a live copy of a message for the first filter. An origin-id (XEP-0359) is unique
+ * by design. A bare stanza id is unique only by convention (some clients count from 1 or send a
+ * constant), so it counts together with the body: the same id with the same body is a resend
+ * (stream management after a reconnect), the same id with another body is another message.
+ * Mirrors the store's rules 2 and 3. Null when the message has neither.
+ */
+function liveKey(direction: 'in' | 'out', peer: string, origin: string | null, id: string, body: string): string | null {
+  if (origin !== null && origin !== '') return `${direction}|${peer}|origin|${origin}`
+  if (id === '') return null
+  return `${direction}|${peer}|id|${id}|${createHash('sha256').update(body).digest('base64url')}`
+}
+
+/**
+ * The conversation a message we sent belongs to, as the history keys it: a private message through
+ * a room (XEP-0045 §7.5, marked with muc#user) is the occupant's own chat `room/nick`; anything
+ * else the bare JID.
+ */
+function sentTo(stanza: Element, to: Jid): string {
+  const occupant = to.resource !== '' && messageType(stanza) !== 'groupchat' && stanza.getChild('x', NS_MUC_USER) !== undefined
+  return jidToString(occupant ? to : bare(to))
 }
 
 function jidOrEmpty(s: string): string {

@@ -71,6 +71,29 @@ describe('dedup', () => {
     expect(bodies(store.page(ACCOUNT, PEER))).toEqual(['first', 'second'])
   })
 
+  it('rule 3 with a reused id: each message stays once through live resends and archive copies, and an edit by that id goes to the newest', () => {
+    store = memoryStore()
+    const first = incoming({ originId: undefined, id: 'c', body: 'first', at: T0, atIsLocal: true })
+    const second = incoming({ originId: undefined, id: 'c', body: 'second', at: T0 + 1000, atIsLocal: true })
+    const live = store.insert([first, second, { ...second, receivedAt: T0 + 5000 }])
+    expect(live.map((o) => o.inserted)).toEqual([true, true, false])
+    // The archive copies (server time, stanza-id) merge into their own message, not the other.
+    const archived = store.insert([
+      { ...second, stanzaId: 'S2', stanzaIdBy: ME, at: T0 + 900, atIsLocal: false },
+      { ...first, stanzaId: 'S1', stanzaIdBy: ME, at: T0 - 100, atIsLocal: false }
+    ])
+    expect(archived.map((o) => [o.rowId, o.inserted])).toEqual([
+      [live[1]!.rowId, false],
+      [live[0]!.rowId, false]
+    ])
+    expect(store.page(ACCOUNT, PEER).map((m) => [m.body, m.stanzaId])).toEqual([
+      ['first', 'S1'],
+      ['second', 'S2']
+    ])
+    expect(store.correct(ACCOUNT, PEER, 'c', PEER, 'second, fixed', T0 + 2000)).toEqual({ status: 'applied', rowId: live[1]!.rowId })
+    expect(bodies(store.page(ACCOUNT, PEER))).toEqual(['first', 'second, fixed'])
+  })
+
   it('rule 3: the same id and body more than 24 h apart is a new message', () => {
     store = memoryStore()
     store.insert([incoming({ originId: undefined, id: '7', body: 'ok', at: T0 })])
@@ -235,6 +258,17 @@ describe('ordering', () => {
       replyTo: { id: 'nope', jid: ME },
       reactions: []
     })
+  })
+
+  it('keeps the shared-file mark (XEP-0066) on the message and on its conversation preview', () => {
+    store = memoryStore()
+    const url = 'https://upload.example.org/slot/Makefile'
+    const [r] = store.insert([incoming({ id: 'f1', body: url, attachment: true })])
+    expect(store.get(ACCOUNT, r!.rowId)).toMatchObject({ body: url, attachment: true })
+    expect(store.conversation(ACCOUNT, PEER)?.last).toMatchObject({ body: url, attachment: true })
+    store.insert([incoming({ id: 'f2', body: 'https://example.org/page', at: store.get(ACCOUNT, r!.rowId)!.at + 1 })])
+    expect(store.latest(ACCOUNT, PEER)?.attachment).toBeUndefined()
+    expect(store.conversation(ACCOUNT, PEER)?.last?.attachment).toBe(false)
   })
 
   it('resolves a reply to the message it answers', () => {

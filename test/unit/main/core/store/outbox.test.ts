@@ -42,10 +42,10 @@ describe('setState', () => {
     store = memoryStore()
     const m = outgoing({ id: 'u1', originId: 'u1' })
     const [r] = store.insert([m])
-    expect(store.setState(ACCOUNT, 'u1', 'sent')).toEqual({ account: ACCOUNT, peer: PEER, id: 'u1', rowId: r!.rowId, state: 'sent' })
-    expect(store.setState(ACCOUNT, 'u1', 'delivered')?.state).toBe('delivered')
-    expect(store.setState(ACCOUNT, 'u1', 'acked')).toBeNull()
-    expect(store.setState(ACCOUNT, 'u1', 'failed')).toBeNull()
+    expect(store.setState(ACCOUNT, PEER, 'u1', 'sent')).toEqual({ account: ACCOUNT, peer: PEER, id: 'u1', rowId: r!.rowId, state: 'sent' })
+    expect(store.setState(ACCOUNT, PEER, 'u1', 'delivered')?.state).toBe('delivered')
+    expect(store.setState(ACCOUNT, PEER, 'u1', 'acked')).toBeNull()
+    expect(store.setState(ACCOUNT, PEER, 'u1', 'failed')).toBeNull()
     expect(store.get(ACCOUNT, r!.rowId)?.state).toBe('delivered')
   })
 
@@ -53,19 +53,41 @@ describe('setState', () => {
     store = memoryStore()
     store.insert([outgoing({ id: 'u2', originId: 'u2', state: 'sent' })])
     const error = { code: 'stanza-error' as const, detail: 'recipient-unavailable', condition: 'recipient-unavailable' }
-    expect(store.setState(ACCOUNT, 'u2', 'failed', error)).toMatchObject({ state: 'failed', error })
+    expect(store.setState(ACCOUNT, PEER, 'u2', 'failed', error)).toMatchObject({ state: 'failed', error })
     expect(store.latest(ACCOUNT, PEER)).toMatchObject({ state: 'failed', error })
-    expect(store.setState(ACCOUNT, 'u2', 'queued')).toMatchObject({ state: 'queued' })
+    expect(store.setState(ACCOUNT, PEER, 'u2', 'queued')).toMatchObject({ state: 'queued' })
     expect(store.latest(ACCOUNT, PEER)?.error).toBeUndefined()
   })
 
   it('ignores unknown ids, other accounts and incoming messages with the same id', () => {
     store = memoryStore()
     store.insert([incoming({ id: 'same', originId: 'same' })])
-    expect(store.setState(ACCOUNT, 'same', 'read')).toBeNull()
-    expect(store.setState(ACCOUNT, 'nope', 'read')).toBeNull()
-    expect(store.setState('other', 'same', 'read')).toBeNull()
-    expect(store.setState(ACCOUNT, '', 'read')).toBeNull()
+    expect(store.setState(ACCOUNT, PEER, 'same', 'read')).toBeNull()
+    expect(store.setState(ACCOUNT, PEER, 'nope', 'read')).toBeNull()
+    expect(store.setState('other', PEER, 'same', 'read')).toBeNull()
+    expect(store.setState(ACCOUNT, PEER, '', 'read')).toBeNull()
+  })
+
+  it('changes only the message in the conversation with that peer, never one to someone else with the same id', () => {
+    store = memoryStore()
+    const carol = 'carol@example.org'
+    const [toBob] = store.insert([outgoing({ id: 'dup', originId: 'dup', state: 'sent' })])
+    const [toCarol] = store.insert([outgoing({ peer: carol, id: 'dup', originId: 'dup', state: 'sent' })])
+    // Carol (who saw our id) claims to have read it: Bob's message stays as it was.
+    expect(store.setState(ACCOUNT, carol, 'dup', 'read')).toEqual({ account: ACCOUNT, peer: carol, id: 'dup', rowId: toCarol!.rowId, state: 'read' })
+    expect(store.get(ACCOUNT, toBob!.rowId)?.state).toBe('sent')
+    expect(store.setState(ACCOUNT, 'dave@example.org', 'dup', 'failed')).toBeNull()
+    expect(store.get(ACCOUNT, toBob!.rowId)?.state).toBe('sent')
+    expect(store.setState(ACCOUNT, PEER, 'dup', 'delivered')?.rowId).toBe(toBob!.rowId)
+    expect(store.get(ACCOUNT, toCarol!.rowId)?.state).toBe('read')
+  })
+
+  it('keys a private chat through a room by the occupant, not the room', () => {
+    store = memoryStore()
+    const pm = 'room@muc.example.org/witch'
+    const [r] = store.insert([outgoing({ peer: pm, id: 'pm1', originId: 'pm1', state: 'sent' })])
+    expect(store.setState(ACCOUNT, 'room@muc.example.org', 'pm1', 'acked')).toBeNull()
+    expect(store.setState(ACCOUNT, pm, 'pm1', 'acked')).toMatchObject({ peer: pm, rowId: r!.rowId, state: 'acked' })
   })
 })
 
@@ -86,7 +108,7 @@ describe('outbox', () => {
     ])
     expect(box[0]).toMatchObject({ peer: PEER, account: ACCOUNT, replyTo: { id: 'x', jid: PEER }, action: true, from: `${ME}/desktop` })
     expect(store.outbox().map((m) => m.id)).toEqual(['q1', 'q2', 'q3'])
-    store.setState(ACCOUNT, 'q1', 'sent')
+    store.setState(ACCOUNT, PEER, 'q1', 'sent')
     expect(store.outbox(ACCOUNT).map((m) => m.id)).toEqual(['q2'])
     expect(store.outbox(ACCOUNT, ['queued', 'sent']).map((m) => m.id)).toEqual(['q1', 'q2'])
     expect(store.outbox('unknown')).toEqual([])
@@ -121,7 +143,7 @@ describe('outbox', () => {
       store = MessageStore.open(path)
       expect(store.outbox(ACCOUNT).map((m) => [m.id, m.body])).toEqual([['keep', 'typed offline']])
       expect(store.outbox(ACCOUNT, ['queued', 'sent']).map((m) => m.id)).toEqual(['keep', 'sent'])
-      expect(store.setState(ACCOUNT, 'keep', 'acked')?.state).toBe('acked')
+      expect(store.setState(ACCOUNT, PEER, 'keep', 'acked')?.state).toBe('acked')
       // Queued messages were committed with synchronous=FULL; the connection is back to NORMAL.
       const db = (store as unknown as { db: import('node:sqlite').DatabaseSync }).db
       expect(db.prepare('PRAGMA synchronous').get()?.['synchronous']).toBe(1)

@@ -120,7 +120,7 @@ describe('write failures', () => {
     expect(store.search({ text: 'filler' })).toEqual([])
     expect(store.search({ text: 'early' })).toHaveLength(1)
     expect(store.outbox(ACCOUNT).map((m) => m.id)).toEqual(['q1'])
-    expect(store.setState(ACCOUNT, 'q1', 'sent')?.state).toBe('sent')
+    expect(store.setState(ACCOUNT, PEER, 'q1', 'sent')?.state).toBe('sent')
     store.close()
     store = undefined
     const db = new DatabaseSync(path)
@@ -156,7 +156,7 @@ describe('write failures', () => {
       expect(err.code, JSON.stringify(over)).toBe('invalid-argument')
     }
     expect(store.conversations()).toEqual([])
-    expect(caught(() => store!.setState(ACCOUNT, 'x', 'lost' as never)).code).toBe('invalid-argument')
+    expect(caught(() => store!.setState(ACCOUNT, PEER, 'x', 'lost' as never)).code).toBe('invalid-argument')
   })
 
   it('clamps absurd server times instead of failing', () => {

@@ -1,0 +1,91 @@
+import { EventEmitter } from 'node:events'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Account } from '../../../../../src/main/core/account/Account'
+import type { Core } from '../../../../../src/main/core/createCore'
+import { CoreEmitter } from '../../../../../src/main/core/events'
+import type { ContactsService } from '../../../../../src/main/core/services/ContactsService'
+import { HistoryService } from '../../../../../src/main/core/services/HistoryService'
+import type { RoomsService } from '../../../../../src/main/core/services/RoomsService'
+import { MessageStore } from '../../../../../src/main/core/store/MessageStore'
+import type { Occupant, RoomEdit } from '../../../../../src/main/core/xep/0045-muc/types'
+import { asAccountId } from '../../../../../src/shared/model/ids'
+
+const ACCOUNT = asAccountId('acc-1')
+const ME = 'alice@example.org'
+const ROOM = 'tea@conference.example.org'
+const T0 = Date.UTC(2026, 0, 15, 12, 0, 0)
+
+/** A HistoryService over a memory store, with an account that is in ROOM as `self`. */
+function setup(self: Occupant) {
+  const store = MessageStore.open(':memory:')
+  const events = new CoreEmitter()
+  const account = {
+    id: ACCOUNT,
+    bareJid: ME,
+    connectionState: () => ({ state: 'online' }),
+    muc: { occupants: () => [self], nick: () => self.nick, react: () => Promise.resolve('r1') }
+  } as unknown as Account
+  const core = { events, accounts: { get: () => account } } as unknown as Core
+  const rooms = Object.assign(new EventEmitter(), { isRoom: (_: string, peer: string) => peer === ROOM, nameOf: () => 'Tea' }) as unknown as RoomsService
+  const contacts = Object.assign(new EventEmitter(), { nameOf: (_: string, peer: string) => peer, avatarOf: () => null }) as unknown as ContactsService
+  const history = new HistoryService(core, contacts, rooms, store)
+  store.insert([
+    { account: ACCOUNT, peer: ROOM, direction: 'in', from: `${ROOM}/Bob`, sender: `${ROOM}/Bob`, nick: 'Bob', room: true, id: 'm1', stanzaId: 's1', stanzaIdBy: ROOM, body: 'react to me', at: T0, receivedAt: T0, state: 'received' }
+  ])
+  const echo = (sender: string, emojis: string[], at: number, source: RoomEdit['source'] = 'live') =>
+    events.emit('roomMessageEdit', {
+      account: ACCOUNT,
+      edit: { room: ROOM, nick: self.nick, sender, fromUs: true, id: `e${at}`, at, targetBy: 'stanza-id', targetId: 's1', change: { kind: 'react', emojis }, source }
+    })
+  const reactions = () => store.byId(ACCOUNT, ROOM, 'm1')?.reactions.map((r) => ({ emoji: r.emoji, count: r.count, mine: r.mine }))
+  return { history, store, events, echo, reactions }
+}
+
+const services: HistoryService[] = []
+afterEach(() => services.splice(0).forEach((h) => h.dispose()))
+
+describe('our reactions in a room', () => {
+  it('in a room without occupant ids, the live echo (our real JID) and the archive copy (our nick) are the reaction we sent', async () => {
+    const { history, echo, reactions } = setup({ nick: 'Alice', jid: ME, role: 'participant', affiliation: 'none', show: 'available', status: '', self: true })
+    services.push(history)
+    await history.react(ACCOUNT, ROOM, 'm1', ['👍'])
+    echo(ME, ['👍'], Date.now() + 1)
+    expect(reactions()).toEqual([{ emoji: '👍', count: 1, mine: true }])
+    echo(`${ROOM}/Alice`, ['👍'], Date.now() + 2, 'archive')
+    expect(reactions()).toEqual([{ emoji: '👍', count: 1, mine: true }])
+    // Another device of ours changes the set: it replaces ours.
+    echo(ME, ['🎉'], Date.now() + 3)
+    expect(reactions()).toEqual([{ emoji: '🎉', count: 1, mine: true }])
+  })
+
+  it('in a room with occupant ids, the echo under our occupant id replaces the reaction we sent', async () => {
+    const { history, echo, reactions } = setup({ nick: 'Alice', role: 'participant', affiliation: 'none', show: 'available', status: '', occupantId: 'oid-alice', self: true })
+    services.push(history)
+    await history.react(ACCOUNT, ROOM, 'm1', ['👍'])
+    echo('occupant-id:oid-alice', ['👍'], Date.now() + 1)
+    expect(reactions()).toEqual([{ emoji: '👍', count: 1, mine: true }])
+  })
+})
+
+describe('storage failures of edits', () => {
+  it('a reaction the store refuses is reported as a storage error, not thrown into the stream', () => {
+    const { history, store, events, echo, reactions } = setup({ nick: 'Alice', role: 'participant', affiliation: 'none', show: 'available', status: '', self: true })
+    services.push(history)
+    const errors: unknown[] = []
+    events.on('storageError', (e) => errors.push(e.error))
+    const react = store.react.bind(store)
+    let refuse = true
+    store.react = (...args) => {
+      if (refuse) {
+        refuse = false
+        throw new Error('SQLITE_FULL: database or disk is full')
+      }
+      return react(...args)
+    }
+    expect(() => echo(ME, ['👍'], T0 + 1)).not.toThrow()
+    expect(errors).toEqual([expect.objectContaining({ code: 'storage-failed' })])
+    expect(reactions()).toEqual([])
+    echo(ME, ['👍'], T0 + 2)
+    expect(reactions()).toEqual([{ emoji: '👍', count: 1, mine: true }])
+  })
+})
