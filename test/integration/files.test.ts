@@ -10,10 +10,10 @@ import type { ModuleContext } from '../../src/main/core/account/module'
 import type { Core } from '../../src/main/core/createCore'
 import { CoreError } from '../../src/main/core/errors'
 import { download } from '../../src/main/core/files/download'
-import { xml, type Element } from '../../src/main/core/xml'
-import { attachmentOf, oobElement } from '../../src/main/core/xep/0066-oob'
+import type { Element } from '../../src/main/core/xml'
+import { attachmentOf, NS_OOB } from '../../src/main/core/xep/0066-oob'
 import { HttpUploadModule } from '../../src/main/core/xep/0363-http-upload'
-import { makeCore, registered } from '../helpers/core'
+import { makeCore, nextEvent, registered } from '../helpers/core'
 import { target } from '../helpers/target'
 
 const t = target()
@@ -76,31 +76,42 @@ describe('HTTP upload (XEP-0363) and out-of-band links (XEP-0066) on Prosody', (
   })
 
   it('uploads 3 MB through a slot, sends the link with XEP-0066, and the other side downloads it byte-identical', async () => {
-    const { upload, account: sender } = await uploader()
+    const { core, me } = await uploader()
     const bCore = makeCore(t)
     cores.push(bCore)
     const bob = await registered(bCore, t)
     const data = randomBytes(3 * 1024 * 1024)
-    const file = path.join(dir, 'three megabytes.bin')
-    await writeFile(file, data)
     const progress: number[] = []
     const t0 = performance.now()
-    const url = await upload.upload({ path: file, name: 'three megabytes.bin', type: 'application/octet-stream' }, { onProgress: (sent) => progress.push(sent) })
-    const upMs = performance.now() - t0
-    expect(url).toMatch(/^http:\/\/localhost:\d+\/file_share\/.+\/three%20megabytes\.bin$/)
-    expect(progress.at(-1)).toBe(data.length)
-    expect(progress).toEqual([...progress].sort((x, y) => x - y))
-
-    // The message: body = URL (other clients show a link), plus the OOB element.
+    // What the paper clip does: the file service uploads, then sends the link as a message.
     const bobAccount = bCore.accounts.get(bob.id)
     const received = new Promise<Element>((resolve) => {
       bobAccount.client.entity.on('stanza', (s: Element) => {
-        if (s.name === 'message' && s.getChildText('body') === url) resolve(s)
+        if (s.name === 'message' && s.getChildText('body')?.startsWith('http')) resolve(s)
       })
     })
-    await sender.client.send(xml('message', { to: bob.jid, type: 'chat', id: 'file-1' }, xml('body', {}, url), oobElement(url, 'three megabytes.bin')))
-    const attachment = attachmentOf(await received)
-    expect(attachment).toEqual({ url, desc: 'three megabytes.bin', bodyIsUrl: true })
+    const marked = nextEvent(bCore, 'message', (e) => e.message.body.endsWith('three%20megabytes.bin'))
+    const sent = new Promise<string>((resolve, reject) => {
+      core.files.on('transfers', (list) => {
+        for (const x of list) {
+          if (x.state === 'running') progress.push(x.done)
+          if (x.state === 'done' && x.url) resolve(x.url)
+          if (x.state === 'failed') reject(new Error(x.error?.detail))
+        }
+      })
+    })
+    core.files.send(me.id, bob.jid, { bytes: data, name: 'three megabytes.bin', type: 'application/octet-stream' })
+    const url = await sent
+    const upMs = performance.now() - t0
+    expect(url).toMatch(/^http:\/\/localhost:\d+\/file_share\/.+\/three%20megabytes\.bin$/)
+    expect(progress).toEqual([...progress].sort((x, y) => x - y))
+
+    // The message: body = URL (other clients show a link), plus the OOB element.
+    const stanza = await received
+    expect(stanza.getChildText('body')).toBe(url)
+    const attachment = attachmentOf(stanza)
+    expect(attachment).toEqual({ url, desc: '', bodyIsUrl: true })
+    expect((await marked).message).toMatchObject({ body: url, attachment: true })
 
     // A link to loopback is not fetched without the user's click…
     expect((await failure(download(attachment!.url, { dir: downloads }))).condition).toBe('blocked-address')
@@ -112,6 +123,48 @@ describe('HTTP upload (XEP-0363) and out-of-band links (XEP-0066) on Prosody', (
     expect(sha256(await readFile(got.path))).toBe(sha256(data))
     expect(got.name).toBe('three megabytes.bin')
     console.log(`[files] 3 MiB upload ${Math.round(upMs)} ms (${mbps(data.length, upMs)} MiB/s), download ${Math.round(downMs)} ms (${mbps(data.length, downMs)} MiB/s)`)
+  })
+
+  it('a file shared in a room and in a private message through it carries XEP-0066 too; a link typed by hand never does', async () => {
+    const { core: aCore, me: alice } = await uploader()
+    const bCore = makeCore(t)
+    cores.push(bCore)
+    const bob = await registered(bCore, t)
+    const { room } = await aCore.rooms.create(alice.id, `files-${randomBytes(4).toString('hex')}`, 'Alice', {
+      name: 'Files',
+      description: '',
+      password: '',
+      membersOnly: false,
+      public: false,
+      persistent: false
+    })
+    await bCore.rooms.join(bob.id, room, 'Bob', null, false)
+    const stanzas: Element[] = []
+    bCore.accounts.get(bob.id).client.entity.on('stanza', (s: Element) => void (s.name === 'message' && s.getChild('body') && stanzas.push(s)))
+    const uploaded: string[] = []
+    aCore.files.on('transfers', (list) => list.forEach((x) => x.state === 'done' && x.url && uploaded.push(x.url)))
+    const until = async (check: () => boolean): Promise<void> => {
+      for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 50))
+      expect(check()).toBe(true)
+    }
+    const inRoom = nextEvent(bCore, 'roomMessage', (e) => e.message.body.endsWith('/group.txt'))
+    const privately = nextEvent(bCore, 'roomPrivateMessage', (e) => e.message.body.endsWith('/private.txt'))
+    aCore.files.send(alice.id, room, { bytes: Buffer.from('for everyone'), name: 'group.txt', type: 'text/plain' })
+    aCore.files.send(alice.id, `${room}/Bob`, { bytes: Buffer.from('for Bob'), name: 'private.txt', type: 'text/plain' })
+    await until(() => uploaded.length === 2)
+    expect((await inRoom).message).toMatchObject({ nick: 'Alice', attachment: true })
+    expect((await privately).message).toMatchObject({ nick: 'Alice', attachment: true })
+    // Typed: the same kind of links, by hand, in the room and one to one.
+    const typedInRoom = nextEvent(bCore, 'roomMessage', (e) => e.message.body === 'https://example.org/typed.png')
+    const typedDirect = nextEvent(bCore, 'message', (e) => e.message.body === 'https://example.org/direct.png')
+    aCore.conversations.send(alice.id, room, 'https://example.org/typed.png')
+    aCore.conversations.send(alice.id, bob.jid, 'https://example.org/direct.png')
+    expect((await typedInRoom).message.attachment).toBeUndefined()
+    expect((await typedDirect).message.attachment).toBeUndefined()
+    const oob = (body: string) => stanzas.filter((s) => s.getChildText('body') === body).map((s) => s.getChild('x', NS_OOB)?.getChildText('url') ?? null)
+    for (const url of uploaded) expect(oob(url)).toEqual([url])
+    expect(oob('https://example.org/typed.png')).toEqual([null])
+    expect(oob('https://example.org/direct.png')).toEqual([null])
   })
 
   it('refuses a file over the server limit before asking for a slot, and reports the server refusal when asked anyway', async () => {

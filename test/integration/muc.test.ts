@@ -2,15 +2,17 @@
 // private Prosody (MUC component conference.localhost with muc_mam; mod_bookmarks and PEP).
 //
 // The modules are the accounts' own (Account.ts wires them); a recorder listens to the core's events.
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Account } from '../../src/main/core/account/Account'
 import type { Core } from '../../src/main/core/createCore'
 import { silentLogger } from '../../src/main/core/log'
 import { xml, type Element } from '../../src/main/core/xml'
+import { NS_DATA } from '../../src/main/core/xep/0004-data-forms'
 import { NS_DISCO_INFO } from '../../src/main/core/xep/0030-disco'
 import { type MucModule, type EmitOf, type MucEvents } from '../../src/main/core/xep/0045-muc'
+import { mediatedInvite } from '../../src/main/core/xep/0045-muc/build'
 import { type BookmarksModule, type BookmarkEvents } from '../../src/main/core/xep/0402-bookmarks'
 import type { AccountId } from '../../src/shared/model/ids'
 import { makeCore, nextEvent, registered, serverOf } from '../helpers/core'
@@ -105,6 +107,19 @@ async function secondSession(of: Session): Promise<Session> {
 const newRoom = (name = 'room') => `${name}-${randomBytes(4).toString('hex')}@${SERVICE}`
 
 const ping = (s: Session) => s.account.client.iqCaller.get(xml('ping', { xmlns: 'urn:xmpp:ping' }))
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** The room is not on the service (disco#info says item-not-found). */
+async function missing(s: Session, room: string): Promise<void> {
+  await expect(s.muc.roomInfo(room)).rejects.toMatchObject({ condition: 'item-not-found' })
+}
 
 /** A room that `owner` created with the server's defaults and that `others` joined. */
 async function roomWith(owner: Session, ...others: [Session, string][]): Promise<string> {
@@ -205,7 +220,8 @@ describe('group chats (XEP-0045)', () => {
     expect(await subject).toMatchObject({ room, nick: 'Alice' })
     expect(bob.muc.subject(room)).toBe('Plans for tonight')
 
-    // The archive: the same messages, the same stanza-ids, so a store keyed on them keeps one copy.
+    // The archive: the same messages, the same stanza-ids (the store's key: see the test below for
+    // what the real store keeps).
     const live = alice.rec.all('roomMessage').filter((e) => e.message.source === 'live')
     const before = alice.rec.events.length
     const page = await alice.muc.history(room, { max: 50 })
@@ -216,9 +232,7 @@ describe('group chats (XEP-0045)', () => {
       .map((e) => (e.payload as AllEvents['roomMessage']).message)
     expect(archived.map((m) => m.body)).toEqual(['hello from bob', 'Bob: welcome!', 'I am Alice'])
     expect(archived.every((m) => m.source === 'archive' && m.stanzaId)).toBe(true)
-    const store = new Map<string, string>()
-    for (const m of [...live.map((e) => e.message), ...archived]) store.set(`${alice.id}|${m.room}|${m.room}|${m.stanzaId}`, m.body)
-    expect(store.size).toBe(3)
+    expect(archived.map((m) => m.stanzaId)).toEqual(live.map((e) => e.message.stanzaId))
     expect(archived.map((m) => [m.nick, m.fromUs])).toEqual([
       ['Bob', false],
       ['Alice', true],
@@ -239,6 +253,144 @@ describe('group chats (XEP-0045)', () => {
     expect((await alice.muc.affiliations(room, 'member')).map((m) => m.jid)).toEqual([carol.jid])
     await expect(carol.muc.join(room, { nick: 'Carol' })).resolves.toMatchObject({ affiliation: 'member' })
     await expect(bob.muc.join(room, { nick: 'Bob' })).rejects.toMatchObject({ condition: 'registration-required' })
+  })
+
+  it('accepting an invitation to a room that is gone, or autojoining its bookmark, does not create it again', async () => {
+    const alice = await user()
+    const bob = await user()
+    const room = await roomWith(alice)
+    const invited = bob.rec.seen('roomInvite', (e) => e.invite.room === room)
+    await alice.muc.invite(room, bob.jid, 'tea?')
+    await invited
+    expect(bob.core.rooms.inviteList().map((i) => i.room)).toEqual([room])
+    const destroyed = alice.rec.seen('roomState', (e) => e.room === room && e.state.state === 'left' && e.state.reason === 'destroyed')
+    await alice.muc.destroy(room, 'closing time')
+    await destroyed
+    await missing(alice, room)
+
+    await expect(bob.core.rooms.join(bob.id, room, 'Bob', null, true)).rejects.toMatchObject({ code: 'room-not-found' })
+    await missing(alice, room)
+    expect(bob.muc.joinedRooms()).toEqual([])
+    expect(bob.core.rooms.inviteList()).toEqual([])
+    expect(bob.core.rooms.list().find((r) => r.room === room)).toMatchObject({ state: 'error', error: { code: 'room-not-found' } })
+    expect(bob.bookmarks.get(room)).toBeUndefined()
+    // Nobody was ever in it as its owner.
+    expect(bob.rec.all('roomState').some((e) => e.room === room && e.state.state === 'joined')).toBe(false)
+
+    // A bookmark (autojoin) of a room that is gone, at the next login: an error, no room.
+    const ghost = newRoom('ghost')
+    await bob.bookmarks.online(false)
+    await bob.bookmarks.add(ghost, { nick: 'Bob', autojoin: true })
+    const laptop = await secondSession(bob)
+    await until(() => laptop.core.rooms.list().some((r) => r.room === ghost && r.state === 'error'), 15_000)
+    expect(laptop.core.rooms.list().find((r) => r.room === ghost)?.error).toMatchObject({ code: 'room-not-found' })
+    await missing(alice, ghost)
+
+    // Creating is still what `create` does.
+    const made = await bob.core.rooms.create(bob.id, `made-${randomBytes(4).toString('hex')}`, 'Bob', { name: 'Made', description: '', password: '', membersOnly: false, public: false, persistent: false })
+    expect(made).toMatchObject({ state: 'joined', affiliation: 'owner' })
+  })
+
+  it('declining: a mediated invitation is declined through the room and the inviter hears it; a direct one is only dropped', async () => {
+    const alice = await user()
+    const bob = await user()
+    const carol = await user()
+    const room = await roomWith(alice)
+    const declined: unknown[] = []
+    alice.core.rooms.on('declined', (d) => declined.push(d))
+
+    const mediated = carol.rec.seen('roomInvite', (e) => e.invite.room === room && e.invite.kind === 'mediated')
+    await alice.account.client.send(mediatedInvite(room, carol.jid, 'tea?'))
+    // A semi-anonymous room names the inviter by room/nick: the decline goes there, through the room.
+    expect((await mediated).invite.from).toBe(`${room}/Alice`)
+    expect(carol.core.rooms.inviteList().map((i) => i.room)).toEqual([room])
+    const heard = alice.rec.seen('roomInviteDeclined', (e) => e.room === room)
+    await carol.core.rooms.declineInvite(carol.id, room)
+    expect(carol.core.rooms.inviteList()).toEqual([])
+    expect(await heard).toMatchObject({ account: alice.id, room, from: carol.jid })
+    expect(declined).toEqual([{ account: alice.id, room, from: carol.jid, reason: '' }])
+
+    // XEP-0249 has no decline: nothing goes out, the invitation just goes away.
+    const direct = bob.rec.seen('roomInvite', (e) => e.invite.room === room && e.invite.kind === 'direct')
+    await alice.muc.invite(room, bob.jid)
+    await direct
+    const sent: Element[] = []
+    bob.account.client.entity.on('send', (el: Element) => sent.push(el))
+    await bob.core.rooms.declineInvite(bob.id, room)
+    expect(bob.core.rooms.inviteList()).toEqual([])
+    expect(sent.filter((el) => el.name === 'message')).toEqual([])
+  })
+
+  it('the store keeps each room message once: live, reflected, caught up after a new session, and the whole archive again', async () => {
+    const alice = await user()
+    const bob = await user()
+    const { room } = await alice.core.rooms.create(alice.id, `history-${randomBytes(4).toString('hex')}`, 'Alice', {
+      name: 'History',
+      description: '',
+      password: '',
+      membersOnly: false,
+      public: false,
+      persistent: true
+    })
+    // History before Bob comes: the room's archive has it, and only the archive.
+    alice.core.conversations.send(alice.id, room, 'before bob')
+    await until(() => alice.core.store.page(alice.id, room, {}).some((m) => m.body === 'before bob' && m.state === 'delivered'))
+    await bob.core.rooms.join(bob.id, room, 'Bob', null, false)
+    const bodies = (s: Session) => s.core.store.page(s.id, room, { limit: 500 }).map((m) => m.body)
+    await until(() => bodies(bob).includes('before bob'))
+
+    for (const body of ['one', 'two']) alice.core.conversations.send(alice.id, room, body)
+    bob.core.conversations.send(bob.id, room, 'from bob')
+    await until(() => ['one', 'two', 'from bob'].every((b) => bodies(bob).includes(b)))
+    await until(() => bob.core.store.page(bob.id, room, {}).some((m) => m.body === 'from bob' && m.state === 'delivered'))
+
+    // A new session: joined again without history, caught up from the archive.
+    await bob.account.stop()
+    alice.core.conversations.send(alice.id, room, 'while bob was away')
+    await until(() => alice.core.store.page(alice.id, room, {}).some((m) => m.body === 'while bob was away' && m.state === 'delivered'))
+    await bob.account.connectOnce(bob.password)
+    await until(() => bodies(bob).includes('while bob was away'), 15_000)
+    alice.core.conversations.send(alice.id, room, 'after')
+    await until(() => bodies(bob).includes('after'))
+
+    // The whole archive once more (scrolling back, another catch-up): nothing is stored twice.
+    const replayed = bob.rec.seen('roomMessage', (e) => e.message.source === 'archive' && e.message.body === 'after')
+    await bob.muc.history(room, { max: 50 })
+    await replayed
+    await ping(bob)
+    await new Promise((r) => setTimeout(r, 100))
+    const expected = ['before bob', 'one', 'two', 'from bob', 'while bob was away', 'after']
+    expect(bodies(bob).sort()).toEqual([...expected].sort())
+    await alice.muc.history(room, { max: 50 })
+    await ping(alice)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(bodies(alice).sort()).toEqual([...expected].sort())
+  })
+
+  it('a room’s avatar (XEP-0486) is fetched on joining and is the room conversation’s avatar', async () => {
+    // Prosody 0.12 keeps no room vCards: the two answers it lacks (the hash in the room's
+    // muc#roominfo form, the room's vcard-temp photo) are added on Bob's side of the stream.
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082', 'hex')
+    const hash = createHash('sha1').update(png).digest('hex')
+    const alice = await user()
+    const bob = await user()
+    const room = await roomWith(alice)
+    const iq = bob.account.client.iqCaller
+    const get = iq.get.bind(iq)
+    const asked: string[] = []
+    vi.spyOn(iq, 'get').mockImplementation(async (child, to, timeoutMs) => {
+      if (to !== room) return get(child, to, timeoutMs)
+      asked.push(child.name)
+      if (child.name === 'vCard') return xml('iq', { type: 'result', from: room }, xml('vCard', { xmlns: 'vcard-temp' }, xml('PHOTO', {}, xml('TYPE', {}, 'image/png'), xml('BINVAL', {}, png.toString('base64')))))
+      const answer = await get(child, to, timeoutMs)
+      answer.getChild('query', NS_DISCO_INFO)?.getChild('x', NS_DATA)?.append(xml('field', { var: 'muc#roominfo_avatarhash' }, xml('value', {}, hash)))
+      return answer
+    })
+    await bob.core.rooms.join(bob.id, room, 'Bob', null, false)
+    await until(() => bob.account.avatars.avatarOf(room) === hash)
+    expect(asked).toContain('vCard')
+    expect(bob.core.conversations.open(bob.id, room).avatar).toBe(hash)
+    expect(await bob.core.avatars.get(hash)).not.toBeNull()
   })
 
   it('moderation: the owner kicks and bans, the victim learns why', async () => {

@@ -132,7 +132,8 @@ describe.skipIf(t.domains.noReg === null)('rooms through the services', () => {
       ['out', 'psst, Alice'],
       ['in', 'yes, Bob?']
     ])
-    await until(() => b.store.page(bob.id, `${room}/Alice`, {})[0]?.state === 'sent')
+    // Stream management acknowledges the private message under its room/nick conversation.
+    await until(() => b.store.page(bob.id, `${room}/Alice`, {})[0]?.state === 'acked')
     expect(a.store.page(alice.id, room, {})).toEqual([])
     expect(b.store.page(bob.id, room, {})).toEqual([])
     // Corrections and reactions are not offered there (the room's private messages carry none).
@@ -331,6 +332,10 @@ describe('files and avatars through the API', () => {
     const transferId = await apiA.api.files.send(alice.id, bob.jid, { name: 'notes.bin', type: 'application/octet-stream', bytes: new Uint8Array(bytes) })
     expect(transferId).toMatch(/^[0-9a-f-]{36}$/)
     const url = (await link).message.body
+    // Marked as a shared file (XEP-0066) in what the window reads back: the history and the chat list.
+    await until(() => b.store.page(bob.id, alice.jid, {}).length === 1)
+    expect(await apiB.api.chats.history({ account: bob.id, peer: alice.jid })).toMatchObject([{ body: url, attachment: true }])
+    expect((await apiB.api.chats.list()).find((c) => c.peer === alice.jid)?.last).toMatchObject({ body: url, attachment: true })
     const done = new Promise<string>((resolve) => {
       apiB.on('transfers', (list) => {
         for (const tr of list) if (tr.state === 'done' && tr.path) resolve(tr.path)

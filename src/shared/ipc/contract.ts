@@ -149,7 +149,8 @@ export interface ConversationView {
   unread: number
   /** Epoch ms of the newest message (or of opening the conversation). */
   updatedAt: number
-  last: { body: string; direction: 'in' | 'out'; state: DeliveryState; at: number } | null
+  /** `attachment`: the sender marked the body as a shared file (XEP-0066). */
+  last: { body: string; direction: 'in' | 'out'; state: DeliveryState; at: number; attachment?: boolean } | null
   typing: boolean
 }
 
@@ -515,6 +516,8 @@ export interface Events {
 export type Notice =
   | { kind: 'subscribed' | 'unsubscribed' | 'unsubscribe' | 'request-cancelled'; account: AccountId; jid: string }
   | { kind: 'registered'; account: AccountId; jid: string }
+  /** Someone declined our invitation to a room; `reason` is theirs, possibly empty. */
+  | { kind: 'invite-declined'; account: AccountId; room: string; jid: string; reason: string }
   | { kind: 'storage-error'; error: ErrorView }
 
 export const EVENT_NAMES = [

@@ -269,6 +269,24 @@ describe('notices', () => {
     expect(screen.queryByRole('region', { name: 'Notifications' })).toBeNull()
   })
 
+  test('an invitation declined through the room says who, which room and why', async () => {
+    const s = await setup((b) => {
+      b.api.accounts.list.mockResolvedValue(ok([account()]))
+      b.api.contacts.list.mockResolvedValue(ok([contact({ jid: PEER, name: 'Alice' })]))
+    })
+    render(App, { props: { app: s.app } })
+    await settle()
+    s.bridge.emit('notices', [
+      { kind: 'invite-declined', account: A1, room: 'club@conference.example.org', jid: PEER, reason: 'busy <b>now</b>' },
+      { kind: 'invite-declined', account: A1, room: 'club@conference.example.org', jid: 'zed@example.org', reason: '' }
+    ])
+    await settle(1)
+    const region = screen.getByRole('region', { name: 'Notifications' })
+    expect(region.textContent).toContain('Alice declined your invitation to club@conference.example.org: “busy <b>now</b>”')
+    expect(region.textContent).toContain('zed@example.org declined your invitation to club@conference.example.org.')
+    expect(region.querySelector('b')).toBeNull()
+  })
+
   test('removing the account of the open conversation closes it', async () => {
     const s = await setup((b) => b.api.accounts.list.mockResolvedValue(ok([account()])))
     render(App, { props: { app: s.app } })

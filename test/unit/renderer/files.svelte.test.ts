@@ -50,6 +50,15 @@ describe('pure parts', () => {
     expect(formatBytes(1_500_000, 'en')).toBe('1.5 MB')
     expect(formatBytes(10 * 1024 * 1024, 'en')).toBe('10 MB')
   })
+
+  test('a body the sender marked as a file (XEP-0066) is an attachment whatever its link looks like; still one link only', () => {
+    expect(attachmentOf('https://share.example.org/d/8f3a9c')).toBeNull()
+    expect(attachmentOf('https://share.example.org/d/8f3a9c', true)).toEqual({ url: 'https://share.example.org/d/8f3a9c', name: '8f3a9c', image: false })
+    expect(attachmentOf('https://share.example.org/', true)).toMatchObject({ name: 'share.example.org', image: false })
+    expect(attachmentOf('https://share.example.org/p/cat.webp', true)).toMatchObject({ name: 'cat.webp', image: true })
+    expect(attachmentOf('look: https://share.example.org/d/8f3a9c', true)).toBeNull()
+    expect(attachmentOf('javascript:alert(1)', true)).toBeNull()
+  })
 })
 
 describe('attaching', () => {

@@ -63,6 +63,7 @@ export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort;
   core.events.on('ownPresence', accountsChanged)
   core.events.on('subscription', ({ account, jid, change }) => batcher.notice({ kind: change, account, jid }))
   core.events.on('registered', ({ account, jid }) => batcher.notice({ kind: 'registered', account, jid }))
+  core.rooms.on('declined', ({ account, room, from, reason }) => batcher.notice({ kind: 'invite-declined', account, room, jid: from, reason }))
   contacts.on('changes', ({ upsert, remove }) => batcher.contactsChanged(upsert, remove))
   contacts.on('requests', (list) => batcher.replace('requests', list))
   conversations.on('conversations', (list) => batcher.conversationsChanged(list))

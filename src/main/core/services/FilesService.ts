@@ -5,6 +5,7 @@ import type { AccountId } from '../../../shared/model/ids'
 import type { Core } from '../createCore'
 import { CoreError, toCoreError } from '../errors'
 import { download, fetchInlineImage } from '../files/download'
+import { rememberFileShare } from '../xep/0066-oob'
 import type { HistoryService } from './HistoryService'
 
 const PREVIEW_MAX_BYTES = 8 * 1024 * 1024
@@ -15,7 +16,8 @@ interface Transfer {
 }
 
 /**
- * File sharing as the user sees it: uploads (XEP-0363) that end in a message with the link, and
+ * File sharing as the user sees it: uploads (XEP-0363) that end in a message with the link (marked
+ * as a file with XEP-0066 out-of-band data, in chats, rooms and private messages alike), and
  * downloads into the downloads folder, each with progress and cancel, as `transfers` events.
  */
 export class FilesService extends EventEmitter<{ transfers: [TransferView[]] }> {
@@ -44,6 +46,8 @@ export class FilesService extends EventEmitter<{ transfers: [TransferView[]] }> 
         { signal: t.abort.signal, onProgress: (done, total) => this.update(id, { done, total }) }
       )
       .then((url) => {
+        // The message whose body is this link is a file share: the modules that send it add the OOB element.
+        rememberFileShare(a.client, url)
         this.history.send(account, peer, url, null)
         this.update(id, { state: 'done', done: file.bytes.byteLength, url })
       })

@@ -15,6 +15,11 @@ export interface RoomsEvents {
   removed: [RoomKey[]]
   occupants: [{ account: AccountId; room: string; reset: boolean; upsert: OccupantView[]; remove: string[] }]
   invites: [RoomInviteView[]]
+  /**
+   * Someone declined our invitation to a room (XEP-0045 §7.8.2, told by the room): `from` is who,
+   * as the room names them, with their words. Direct invitations (XEP-0249) have no such answer.
+   */
+  declined: [{ account: AccountId; room: string; from: string; reason: string }]
   /** A room was joined (or joined again after a new session): time to catch up from its archive. */
   joined: [{ account: AccountId; room: string }]
 }
@@ -22,7 +27,8 @@ export interface RoomsEvents {
 /**
  * Group chats as the user sees them: the rooms of every account (joined, bookmarked, being
  * joined, or remembered by the store from an earlier run), their occupants and pending
- * invitations. Bookmarked rooms with autojoin are joined when an account comes online (XEP-0402);
+ * invitations. Joining (the dialog, an invitation, a bookmark) only enters a room that exists: only
+ * `create` makes one. Bookmarked rooms with autojoin are joined when an account comes online (XEP-0402);
  * joining a room asks history for nothing and lets the history service catch up from the room's
  * archive instead, so nothing arrives twice. Every room it learns of is recorded in the store as
  * one (with its name), so that after a restart a room joined without a bookmark is listed as a
@@ -31,6 +37,8 @@ export interface RoomsEvents {
 export class RoomsService extends EventEmitter<RoomsEvents> {
   private readonly rooms = new Map<string, RoomView>()
   private readonly invites = new Map<string, RoomInviteView>()
+  /** Who invited us through the room (mediated, XEP-0045 §7.8.2), by room: a decline goes to them. */
+  private readonly mediated = new Map<string, string>()
 
   constructor(private readonly core: Core) {
     super()
@@ -45,6 +53,8 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     // An occupant's avatar (their presence's XEP-0153 hash, keyed `room/nick`) became known or changed.
     events.on('avatar', ({ account, jid }) => this.occupantAvatar(account, jid))
     events.on('roomInvite', ({ account, invite }) => {
+      // Parley's own invitations to members-only rooms come both ways: the mediated one is kept for the decline.
+      if (invite.kind === 'mediated' && invite.from) this.mediated.set(keyOf(account, invite.room), invite.from)
       this.invites.set(keyOf(account, invite.room), {
         account,
         room: invite.room,
@@ -55,6 +65,7 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
       })
       this.emit('invites', this.inviteList())
     })
+    events.on('roomInviteDeclined', ({ account, room, from, reason }) => this.emit('declined', { account, room, from, reason }))
     events.on('bookmarks', ({ account, bookmarks, initial, upserted, removed }) => {
       // Rooms forgotten while offline: their bookmarks are not rooms of ours any more (retracted below).
       const forgotten = this.forgotten(account)
@@ -100,19 +111,26 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     return { service, rooms: service ? await a.muc.listRooms(service) : [] }
   }
 
+  /**
+   * Enters a room that exists (from the join dialog, or accepting an invitation): a room the server
+   * would create for it is destroyed again and the join fails as `room-not-found` (only `create`
+   * makes rooms), which also drops an invitation to it.
+   */
   async join(account: AccountId, room: string, nick: string, password: string | null, bookmark: boolean): Promise<RoomView> {
     const a = this.require(account)
     const jid = normaliseRoom(room)
     this.patch(account, jid, { nick, state: 'joining' }, true)
-    const result = await a.muc.join(jid, { nick, ...(password ? { password } : {}), history: 'none' })
-    if (result.created) await a.muc.acceptDefaultConfig(jid)
+    const result = await a.muc.join(jid, { nick, ...(password ? { password } : {}), history: 'none', mustExist: true }).catch((err: unknown) => {
+      if (toCoreError(err).code === 'room-not-found') this.dropInvite(account, jid)
+      throw err
+    })
     if (bookmark) {
       // After it was forgotten offline: this bookmark replaces the one waiting to be retracted
       // (joined without a bookmark, that retraction still stands).
       this.unforget(account, jid)
       await a.bookmarks.add(jid, { nick: result.nick, autojoin: true, ...(password ? { password } : {}) }).catch(() => undefined)
     }
-    if (this.invites.delete(keyOf(account, jid))) this.emit('invites', this.inviteList())
+    this.dropInvite(account, jid)
     return this.rooms.get(keyOf(account, jid)) ?? this.blank(account, jid)
   }
 
@@ -155,8 +173,16 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     return a.muc.occupants(jid).map((o) => occupantView(a, jid, o))
   }
 
-  declineInvite(account: AccountId, room: string): void {
-    if (this.invites.delete(keyOf(account, normaliseRoom(room)))) this.emit('invites', this.inviteList())
+  /**
+   * Declines an invitation. One that came through the room (mediated, XEP-0045 §7.8.2) is declined
+   * through the room, to the inviter. A direct invitation (XEP-0249) has no decline in its
+   * protocol: it is only dropped here, and the inviter hears nothing.
+   */
+  async declineInvite(account: AccountId, room: string): Promise<void> {
+    const jid = normaliseRoom(room)
+    const inviter = this.mediated.get(keyOf(account, jid))
+    this.dropInvite(account, jid)
+    if (inviter) await this.require(account).muc.declineInvite(jid, inviter)
   }
 
   dropAccount(account: AccountId): void {
@@ -167,8 +193,14 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
       gone.push({ account, room: r.room })
     }
     for (const [key, i] of this.invites) if (i.account === account) this.invites.delete(key)
+    for (const key of this.mediated.keys()) if (key.startsWith(keyOf(account, ''))) this.mediated.delete(key)
     if (gone.length > 0) this.emit('removed', gone)
     this.emit('invites', this.inviteList())
+  }
+
+  private dropInvite(account: AccountId, room: string): void {
+    this.mediated.delete(keyOf(account, room))
+    if (this.invites.delete(keyOf(account, room))) this.emit('invites', this.inviteList())
   }
 
   /**
@@ -270,18 +302,25 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
 
   private async joinQuietly(a: Account, room: string, nick: string): Promise<void> {
     try {
-      await a.muc.join(room, { nick, history: 'none', ...(a.bookmarks.get(room)?.password ? { password: a.bookmarks.get(room)?.password } : {}) })
+      // A bookmark of a room that is gone must not bring it back (empty, with us as its owner).
+      await a.muc.join(room, { nick, history: 'none', mustExist: true, ...(a.bookmarks.get(room)?.password ? { password: a.bookmarks.get(room)?.password } : {}) })
     } catch (err) {
       this.patch(a.id, room, { state: 'error', error: toCoreError(err).toView() })
     }
   }
 
-  /** The room's own name (muc#roominfo), unless the user named the bookmark. */
-  private async learnName(account: AccountId, room: string): Promise<void> {
+  /**
+   * What the room says of itself (disco#info with muc#roominfo): its name, unless the user named
+   * the bookmark; and its avatar (XEP-0486), fetched by the avatar module, which announces it as
+   * the room's (the conversation shows it, keyed by the room's JID).
+   */
+  private async learnInfo(account: AccountId, room: string): Promise<void> {
     const a = this.account(account)
-    if (!a || a.bookmarks.get(room)?.name) return
+    if (!a) return
     const info = await a.muc.roomInfo(room).catch(() => null)
-    if (info?.name) this.patch(account, room, { name: info.name })
+    if (!info) return
+    if (info.name && !a.bookmarks.get(room)?.name) this.patch(account, room, { name: info.name })
+    if (info.avatarHash !== undefined) await a.avatars.roomAvatar(room, info.avatarHash).catch(() => undefined)
   }
 
   private onState(account: AccountId, room: string, state: RoomState): void {
@@ -292,7 +331,7 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
       case 'joined':
         this.patch(account, room, { state: 'joined', nick: state.nick, role: state.role, affiliation: state.affiliation }, true)
         this.emit('joined', { account, room })
-        void this.learnName(account, room)
+        void this.learnInfo(account, room)
         return
       case 'left': {
         this.patch(account, room, { state: 'left', reason: exitView(state), occupants: 0 })

@@ -39,6 +39,8 @@ export const en = {
   'notice.unsubscribe': '{name} removed you from their contacts.',
   'notice.requestCancelled': '{name} withdrew their contact request.',
   'notice.registered': 'Account {jid} created.',
+  'notice.inviteDeclined': '{name} declined your invitation to {room}.',
+  'notice.inviteDeclinedWhy': '{name} declined your invitation to {room}: “{reason}”',
   'notice.dismiss': 'Dismiss',
   'notice.region': 'Notifications',
 

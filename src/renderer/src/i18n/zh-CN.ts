@@ -37,6 +37,8 @@ export const zhCN: Record<MessageKey, string> = {
   'notice.unsubscribe': '{name} 已将你从联系人中移除。',
   'notice.requestCancelled': '{name} 撤回了联系人请求。',
   'notice.registered': '账号 {jid} 已创建。',
+  'notice.inviteDeclined': '{name} 拒绝了你加入 {room} 的邀请。',
+  'notice.inviteDeclinedWhy': '{name} 拒绝了你加入 {room} 的邀请：“{reason}”',
   'notice.dismiss': '关闭',
   'notice.region': '通知',
 

@@ -2,6 +2,8 @@
  * Shared files as the chat shows them. A message whose whole body is one http(s) link to a file
  * (a last path segment with an extension, which is what an XEP-0363 upload slot gives) is an
  * attachment: a card with the file name and a Download button, and an inline preview for images.
+ * A message the sender marked as a file (XEP-0066, the message's `attachment`) is one whatever its
+ * link looks like.
  * The preview is fetched by main (address rules, size and type checks) and arrives as a data URL:
  * the remote URL itself never goes into an <img>.
  */
@@ -18,7 +20,8 @@ export interface Attachment {
 const SINGLE_LINK = /^https?:\/\/[^\s<>"]+$/i
 const IMAGE = /\.(?:png|jpe?g|gif|webp)$/i
 
-export function attachmentOf(body: string): Attachment | null {
+/** `marked`: the sender said the body is a shared file (XEP-0066); else the link must name a file. */
+export function attachmentOf(body: string, marked = false): Attachment | null {
   const text = body.trim()
   if (text.length > 8192 || !SINGLE_LINK.test(text)) return null
   let url: URL
@@ -36,9 +39,9 @@ export function attachmentOf(body: string): Attachment | null {
     // Broken escapes: show the segment as it is.
   }
   name = neutraliseBidi(name.replace(/[\p{Cc}]/gu, '')).trim()
-  // A page (no file name with an extension) stays a plain link.
-  if (!/\.[\p{L}\p{N}]{1,10}$/u.test(name)) return null
-  return { url: url.href, name, image: IMAGE.test(url.pathname) }
+  // A page (no file name with an extension) stays a plain link, unless the sender marked it as a file.
+  if (!marked && !/\.[\p{L}\p{N}]{1,10}$/u.test(name)) return null
+  return { url: url.href, name: name || url.hostname, image: IMAGE.test(url.pathname) }
 }
 
 /** Sizes for people: 1.5 MB, 320 kB, 12 bytes (decimal units, as file managers show them). */

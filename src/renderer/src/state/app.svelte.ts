@@ -75,7 +75,7 @@ function incomingText({ i18n, chats }: AppState, messages: ChatMessageView[]): s
   return messages.length === 1 ? i18n.t('live.newMessage', { name }) : i18n.t('live.newMessagesFrom', { name, count: messages.length })
 }
 
-function noticeText({ i18n, contacts }: AppState, n: Notice): string {
+function noticeText({ i18n, contacts, rooms }: AppState, n: Notice): string {
   if (n.kind === 'storage-error') return i18n.t(errorKey(n.error))
   const name = contacts.get(n.account, n.jid)?.name ?? n.jid
   switch (n.kind) {
@@ -89,6 +89,10 @@ function noticeText({ i18n, contacts }: AppState, n: Notice): string {
       return i18n.t('notice.requestCancelled', { name })
     case 'registered':
       return i18n.t('notice.registered', { jid: n.jid })
+    case 'invite-declined': {
+      const room = rooms.get(n.account, n.room)?.name || n.room
+      return n.reason === '' ? i18n.t('notice.inviteDeclined', { name, room }) : i18n.t('notice.inviteDeclinedWhy', { name, room, reason: n.reason })
+    }
   }
 }
 

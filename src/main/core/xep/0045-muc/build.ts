@@ -1,6 +1,7 @@
 // XEP-0045 stanzas Parley sends. Callers pass canonical JIDs and nicks (see MucModule).
 import { xml, type Child, type Element } from '../../xml'
 import { NS_DATA, type DataForm } from '../0004-data-forms'
+import { oobElement, type OobData } from '../0066-oob'
 import { replaceElement } from '../0308-correction'
 import { originId } from '../0359-unique-ids'
 import { fallback } from '../0428-fallback'
@@ -39,6 +40,8 @@ export interface GroupchatOptions {
   replyTo?: { id: string; nick: string; quote: string } | undefined
   /** XEP-0308: corrects our earlier message with this `id`. */
   replaces?: string | undefined
+  /** XEP-0066: the body is the link of a file we uploaded. */
+  oob?: OobData | undefined
 }
 
 /**
@@ -54,13 +57,21 @@ export function groupchatMessage(room: string, id: string, body: string, opts: G
     originId(id),
     opts.replyTo ? replyElement({ id: opts.replyTo.id, to: `${room}/${opts.replyTo.nick}` }) : undefined,
     opts.replyTo ? fallback(NS_REPLY, { start: 0, end: [...quote].length }) : undefined,
-    opts.replaces ? replaceElement(opts.replaces) : undefined
+    opts.replaces ? replaceElement(opts.replaces) : undefined,
+    opts.oob ? oobElement(opts.oob.url, opts.oob.desc) : undefined
   )
 }
 
-/** §7.5: a private message to an occupant, marked as such (and so carbon-copied, XEP-0280 §6). */
-export function privateMessage(room: string, nick: string, id: string, body: string): Element {
-  return xml('message', { to: `${room}/${nick}`, id, type: 'chat' }, xml('body', {}, body), originId(id), xml('x', { xmlns: NS_MUC_USER }))
+/** §7.5: a private message to an occupant, marked as such (and so carbon-copied, XEP-0280 §6); `oob` as in group chat. */
+export function privateMessage(room: string, nick: string, id: string, body: string, oob?: OobData): Element {
+  return xml(
+    'message',
+    { to: `${room}/${nick}`, id, type: 'chat' },
+    xml('body', {}, body),
+    originId(id),
+    xml('x', { xmlns: NS_MUC_USER }),
+    oob ? oobElement(oob.url, oob.desc) : undefined
+  )
 }
 
 /** §8.1: set (or with '' clear) the subject. */

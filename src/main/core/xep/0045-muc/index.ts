@@ -11,6 +11,7 @@ import { BoundedMap } from '../../util/BoundedMap'
 import { xml, type Child, type Element } from '../../xml'
 import { buildSubmit, NS_DATA, parseDataForm, type DataForm } from '../0004-data-forms'
 import { NS_DISCO_INFO, type DiscoInfo, type DiscoModule } from '../0030-disco'
+import { fileShareOob, sharesFile } from '../0066-oob'
 import { delayedAt } from '../0203-delay'
 import { directInvitation, NS_CONFERENCE } from '../0249-direct-invitations'
 import type { CarbonDirection } from '../0280-carbons'
@@ -94,6 +95,8 @@ interface RoomEntry {
   password: string | undefined
   /** The user wants to be in the room: join it again after a new session. */
   wanted: boolean
+  /** A join that must not create the room (see `JoinOptions.mustExist`). */
+  mustExist: boolean
   phase: 'joining' | 'joined' | 'out'
   rejoining: boolean
   occupants: Map<string, Occupant>
@@ -159,7 +162,10 @@ export class MucModule implements AccountModule {
 
   // --- life cycle ------------------------------------------------------------------------------
 
-  /** A new session: join again the rooms we were in, without replaying history (the archive catches up). */
+  /**
+   * A new session: join again the rooms we were in, without replaying history (the archive catches
+   * up); a room that went meanwhile is not created again (see `refuseCreated`).
+   */
   online(resumed: boolean): void {
     if (resumed) return
     for (const entry of this.rooms.values()) {
@@ -223,8 +229,8 @@ export class MucModule implements AccountModule {
 
   /**
    * Enters a room, creating it when it does not exist (`created`: configure it, or accept the
-   * default, before others can enter). Resolves on the room's presence for us (status 110);
-   * rejects with the room's refusal (password, ban, nick taken, members only, full…).
+   * default, before others can enter) unless `mustExist`. Resolves on the room's presence for us
+   * (status 110); rejects with the room's refusal (password, ban, nick taken, members only, full…).
    */
   async join(room: string, opts: JoinOptions): Promise<JoinResult> {
     const jid = roomJidOf(room)
@@ -236,6 +242,7 @@ export class MucModule implements AccountModule {
     const entry = existing ?? this.newEntry(jid)
     entry.nick = nick
     entry.password = opts.password || undefined
+    entry.mustExist = opts.mustExist === true
     entry.wanted = true
     this.rooms.set(jid, entry)
     return this.enter(entry, opts.history, false)
@@ -323,7 +330,8 @@ export class MucModule implements AccountModule {
     const entry = this.rooms.get(roomJidOf(out.room))
     if (!entry || entry.phase !== 'joined' || !this.ctx.isOnline()) return false
     entry.sent.set(out.id, true)
-    if (!(await sendFromOutbox(this.ctx, groupchatMessage(entry.jid, out.id, out.body, out), out.id))) return false
+    const oob = out.oob ?? (out.replaces ? undefined : fileShareOob(this.ctx.client, out.body))
+    if (!(await sendFromOutbox(this.ctx, groupchatMessage(entry.jid, out.id, out.body, { ...out, oob }), out.id))) return false
     this.state(entry.jid, out.id, 'sent')
     return true
   }
@@ -359,7 +367,8 @@ export class MucModule implements AccountModule {
     const entry = this.rooms.get(roomJidOf(out.room))
     if (!entry || entry.phase !== 'joined' || !this.ctx.isOnline()) return false
     const nick = nickOf(entry.jid, out.nick)
-    if (!(await sendFromOutbox(this.ctx, privateMessage(entry.jid, nick, out.id, out.body), out.id))) return false
+    const stanza = privateMessage(entry.jid, nick, out.id, out.body, fileShareOob(this.ctx.client, out.body))
+    if (!(await sendFromOutbox(this.ctx, stanza, out.id))) return false
     this.state(`${entry.jid}/${nick}`, out.id, 'sent')
     return true
   }
@@ -560,7 +569,11 @@ export class MucModule implements AccountModule {
     }
     entry.occupants.set(occupant.nick, occupant)
     if (entry.phase === 'joining') {
-      if (self) this.completeJoin(entry, p.statuses.includes(STATUS.CREATED))
+      if (!self) return
+      const created = p.statuses.includes(STATUS.CREATED)
+      // A join again after a new session never creates either: the room went while we were away.
+      if (created && (entry.mustExist || entry.rejoining)) void this.refuseCreated(entry)
+      else this.completeJoin(entry, created)
       return
     }
     this.emitOccupants(entry, [occupant], [])
@@ -743,6 +756,7 @@ export class MucModule implements AccountModule {
         ...(originId ? { originId } : {}),
         at,
         atIsLocal: archivedAt === undefined && delayed === null,
+        ...(sharesFile(stanza) ? { attachment: true as const } : {}),
         source
       }
     })
@@ -773,6 +787,7 @@ export class MucModule implements AccountModule {
       nick: '',
       password: undefined,
       wanted: false,
+      mustExist: false,
       phase: 'out',
       rejoining: false,
       occupants: new Map(),
@@ -824,6 +839,29 @@ export class MucModule implements AccountModule {
     this.emitState(entry, this.joinedState(entry, created))
     join?.resolve(this.result(entry, created))
     if (created) this.refreshFeatures(entry.jid).catch(() => undefined)
+  }
+
+  /**
+   * The server created the room for a join that was only to enter an existing one. The new room is
+   * still locked (§10.1.1) and ours: it is destroyed (or, should that be refused, left, and a
+   * locked room nobody is in goes), then the join fails as `room-not-found`. The entry is out of
+   * the list first, so the room's answer to the destroy is not taken for news of ours.
+   */
+  private async refuseCreated(entry: RoomEntry): Promise<void> {
+    const join = entry.join
+    entry.join = null
+    if (join) clearTimeout(join.timer)
+    entry.phase = 'out'
+    entry.wanted = false
+    entry.occupants.clear()
+    if (this.rooms.get(entry.jid) === entry) this.rooms.delete(entry.jid)
+    await this.ctx.client.iqCaller
+      .set(destroyQuery(), entry.jid)
+      .catch(() => this.ctx.client.send(leavePresence(entry.jid, entry.nick)))
+      .catch(() => undefined)
+    const err = new CoreError('room-not-found', `There is no room ${entry.jid}`)
+    this.emitState(entry, { state: 'error', error: err.toView() })
+    join?.reject(err)
   }
 
   private failJoin(entry: RoomEntry, err: CoreError): void {

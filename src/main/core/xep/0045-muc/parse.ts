@@ -11,6 +11,7 @@ import type { Element } from '../../xml'
 import { NS_DATA, parseDataForm } from '../0004-data-forms'
 import { parseInfo } from '../0030-disco'
 import { delayedAt } from '../0203-delay'
+import { sharesFile } from '../0066-oob'
 import { parseDirectInvitation } from '../0249-direct-invitations'
 import { replacedId } from '../0308-correction'
 import { NS_MAM } from '../0313-mam'
@@ -50,6 +51,7 @@ export const STATUS = {
 const ROLES = new Set<Role>(['moderator', 'participant', 'visitor', 'none'])
 const AFFILIATIONS = new Set<Affiliation>(['owner', 'admin', 'member', 'outcast', 'none'])
 const MAX_TEXT = 4096
+const SHA1 = /^[0-9a-f]{40}$/
 
 export const parseRole = (s: unknown): Role | null => (typeof s === 'string' && ROLES.has(s as Role) ? (s as Role) : null)
 export const parseAffiliation = (s: unknown): Affiliation | null => (typeof s === 'string' && AFFILIATIONS.has(s as Affiliation) ? (s as Affiliation) : null)
@@ -203,14 +205,16 @@ export type InviteRead = { invite: RoomInvite } | { declined: { room: string; fr
 export function readInvite(message: Element, isRoom: (bareJid: string) => boolean): InviteRead {
   const from = parseJid(String(message.attrs.from ?? ''))
   if (!from) return null
-  const direct = parseDirectInvitation(message)
+  // Mediated invitations and declines come from the room itself: a bare JID, never a person's.
+  // They are read first: rooms (Prosody) add a XEP-0249 element to them for older clients.
+  const x = from.resource === '' && from.local !== '' ? message.getChild('x', NS_MUC_USER) : undefined
+  const mediated = x?.getChild('invite') !== undefined || x?.getChild('decline') !== undefined
+  const direct = mediated ? null : parseDirectInvitation(message)
   if (direct) {
     const sender = jidToString(bare(from))
     return { invite: { kind: 'direct', ...direct, from: isRoom(sender) ? jidToString(from) : sender } }
   }
-  const x = message.getChild('x', NS_MUC_USER)
-  // Mediated invitations and declines come from the room itself: a bare JID, never a person's.
-  if (!x || from.resource !== '' || from.local === '') return null
+  if (!x) return null
   const room = jidToString(from)
   const invite = x.getChild('invite')
   if (invite) {
@@ -308,6 +312,7 @@ export function readGroupchat(stanza: Element, nick: string, view: GroupchatView
     mentions: !fromUs && nick !== '' && mentionsNick(text, view.ownNick),
     ...(isAction(text) ? { action: true as const } : {}),
     ...(reply ? { replyTo: { id: reply.id, nick: replyTo && jidToString(bare(replyTo)) === view.room ? replyTo.resource : '' } } : {}),
+    ...(sharesFile(stanza) ? { attachment: true as const } : {}),
     source: view.source
   }
   return { kind: 'message', message, reflection: fromUs && originId !== null && view.sentByUs(originId) }
@@ -348,6 +353,8 @@ export function parseRoomInfo(room: string, query: Element): RoomInfo {
   const value = (name: string): string => form?.fields.find((f) => f.var === name)?.values[0] ?? ''
   const count = Number.parseInt(value('muc#roominfo_occupants'), 10)
   const identity = info.identities.find((i) => i.category === 'conference')
+  const avatar = form?.fields.find((f) => f.var === 'muc#roominfo_avatarhash')
+  const avatarHash = avatar ? (avatar.values.map((v) => v.trim().toLowerCase()).find((v) => SHA1.test(v)) ?? null) : undefined
   return {
     room,
     name: text(identity?.name || value('muc#roomconfig_roomname')),
@@ -363,7 +370,8 @@ export function parseRoomInfo(room: string, query: Element): RoomInfo {
     public: features.has('muc_public') || !features.has('muc_hidden'),
     archived: features.has(NS_MAM),
     stableIds: features.has(NS_SID),
-    occupantIds: features.has(NS_OCCUPANT_ID)
+    occupantIds: features.has(NS_OCCUPANT_ID),
+    ...(avatarHash !== undefined ? { avatarHash } : {})
   }
 }
 

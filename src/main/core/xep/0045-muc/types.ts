@@ -85,6 +85,8 @@ export interface RoomMessage {
   action?: true
   /** XEP-0461: in a room `id` is the room's stanza-id of the message answered. */
   replyTo?: { id: string; nick: string }
+  /** XEP-0066: the body is the link of a shared file, as its out-of-band data says (see `sharesFile`). */
+  attachment?: true
   source: 'live' | 'archive'
 }
 
@@ -125,6 +127,8 @@ export interface RoomPrivateMessage {
   at: number
   /** `at` is our clock (no delay stamp): a later archive copy brings the server's time. */
   atIsLocal: boolean
+  /** XEP-0066: the body is the link of a shared file. */
+  attachment?: true
   source: 'live' | 'carbon' | 'archive'
 }
 
@@ -162,6 +166,11 @@ export interface RoomInfo {
   stableIds: boolean
   /** The room stamps XEP-0421 occupant ids. */
   occupantIds: boolean
+  /**
+   * XEP-0486 (`muc#roominfo_avatarhash`): the SHA-1 of the room's avatar (its vcard-temp photo),
+   * null when the room says it has none, absent when it says nothing.
+   */
+  avatarHash?: string | null
 }
 
 export interface JoinOptions {
@@ -169,6 +178,12 @@ export interface JoinOptions {
   password?: string | undefined
   /** What the room replays on join: nothing, the last N messages, or (absent) the room's default. */
   history?: 'none' | { maxstanzas: number } | undefined
+  /**
+   * Only enter a room that exists (an invitation, a bookmark, an address typed in): a room the
+   * server creates for this join (status 201) is destroyed again and the join fails as
+   * `room-not-found`. Without it a missing room is created, and the caller configures it.
+   */
+  mustExist?: boolean | undefined
 }
 
 export interface JoinResult {

@@ -3,7 +3,7 @@ import { xml, type Element } from '../../../../../../src/main/core/xml'
 import { NS_DATA } from '../../../../../../src/main/core/xep/0004-data-forms'
 import { DiscoModule, NS_DISCO_INFO, NS_DISCO_ITEMS } from '../../../../../../src/main/core/xep/0030-disco'
 import { MucModule, type MucEvents, type RoomState } from '../../../../../../src/main/core/xep/0045-muc'
-import { NS_MUC_USER } from '../../../../../../src/main/core/xep/0045-muc/parse'
+import { NS_MUC_OWNER, NS_MUC_USER } from '../../../../../../src/main/core/xep/0045-muc/parse'
 import { NS_CONFERENCE } from '../../../../../../src/main/core/xep/0249-direct-invitations'
 import { MamModule, NS_MAM } from '../../../../../../src/main/core/xep/0313-mam'
 import { NS_SID } from '../../../../../../src/main/core/xep/0359-unique-ids'
@@ -109,6 +109,63 @@ describe('MucModule: joining', () => {
     await f.input(presence('thirdwitch-2', { codes: [110, 201, 210], affiliation: 'owner', role: 'moderator' }))
     expect(await joining).toMatchObject({ nick: 'thirdwitch-2', created: true, affiliation: 'owner', role: 'moderator' })
     expect(muc.nick(ROOM)).toBe('thirdwitch-2')
+  })
+
+  it('a join that must find the room destroys one the server created for it (201) and fails as room-not-found', async () => {
+    const respond = f.respond
+    f.respond = (iq) => (iq.attrs.type === 'set' && iq.getChild('query', NS_MUC_OWNER)?.getChild('destroy') ? resultReply(iq) : respond(iq))
+    const joining = muc.join(ROOM, { nick: 'thirdwitch', mustExist: true })
+    const failed = expect(joining).rejects.toMatchObject({ code: 'room-not-found' })
+    await settle()
+    await f.input(presence('thirdwitch', { codes: [110, 201], affiliation: 'owner', role: 'moderator' }))
+    await failed
+    const destroy = f.iqs.find((iq) => iq.attrs.type === 'set')
+    expect(destroy?.attrs.to).toBe(ROOM)
+    expect(destroy?.getChild('query', NS_MUC_OWNER)?.getChild('destroy')).toBeDefined()
+    expect(states()).toEqual([
+      { state: 'joining', nick: 'thirdwitch' },
+      { state: 'error', error: expect.objectContaining({ code: 'room-not-found' }) }
+    ])
+    expect(f.eventsNamed('roomOccupants')).toEqual([])
+    expect(muc.joinedRooms()).toEqual([])
+    // The room's goodbye for the destroy is not news of ours.
+    expect(await f.input(presence('thirdwitch', { type: 'unavailable', codes: [110], children: [] }))).toBe(true)
+    expect(states()).toHaveLength(2)
+  })
+
+  it('a room that must exist and does is entered as usual; one whose destroy is refused is left', async () => {
+    const found = muc.join(ROOM, { nick: 'thirdwitch', mustExist: true })
+    await settle()
+    await f.input(presence('thirdwitch', { codes: [110] }))
+    await expect(found).resolves.toMatchObject({ created: false })
+    f.clear()
+    const other = 'gone@chat.shakespeare.lit'
+    const joining = muc.join(other, { nick: 'thirdwitch', mustExist: true })
+    const failed = expect(joining).rejects.toMatchObject({ code: 'room-not-found' })
+    await settle()
+    await f.input(xml('presence', { from: `${other}/thirdwitch` }, xml('x', { xmlns: NS_MUC_USER }, xml('item', { affiliation: 'owner', role: 'moderator' }), xml('status', { code: '110' }), xml('status', { code: '201' }))))
+    await failed
+    expect(f.sent.at(-1)?.toString()).toBe(`<presence to="${other}/thirdwitch" type="unavailable"/>`)
+  })
+
+  it('joining again after a new session never creates the room either', async () => {
+    await joined()
+    muc.sessionLost()
+    f.clear()
+    const respond = f.respond
+    f.respond = (iq) => (iq.attrs.type === 'set' && iq.getChild('query', NS_MUC_OWNER) ? resultReply(iq) : respond(iq))
+    muc.online(false)
+    await settle()
+    await f.input(presence('thirdwitch', { codes: [110, 201], affiliation: 'owner', role: 'moderator' }))
+    await settle()
+    expect(f.iqs.some((iq) => iq.getChild('query', NS_MUC_OWNER)?.getChild('destroy'))).toBe(true)
+    expect(states().at(-1)).toMatchObject({ state: 'error', error: { code: 'room-not-found' } })
+    // Not tried again at the next session.
+    muc.sessionLost()
+    f.clear()
+    muc.online(false)
+    await settle()
+    expect(f.sent).toEqual([])
   })
 
   it('rejects with the room’s refusal and forgets the room', async () => {

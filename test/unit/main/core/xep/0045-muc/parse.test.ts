@@ -218,6 +218,19 @@ describe('readInvite', () => {
     })
   })
 
+  it('a mediated invitation with the XEP-0249 element rooms add for older clients (Prosody) is still mediated', () => {
+    const m = xml(
+      'message',
+      { from: ROOM, to: 'hecate@shakespeare.lit' },
+      xml('x', { xmlns: NS_MUC_USER }, xml('invite', { from: 'crone1@shakespeare.lit/desktop' }, xml('reason', {}, 'tea?'))),
+      xml('x', { xmlns: NS_CONFERENCE, jid: ROOM, reason: 'tea?' })
+    )
+    expect(readInvite(m, notInRoom)).toEqual({ invite: { kind: 'mediated', room: ROOM, from: 'crone1@shakespeare.lit', reason: 'tea?' } })
+    // A direct invitation that merely carries the muc#user element (no invite in it) stays direct.
+    const direct = xml('message', { from: 'crone1@shakespeare.lit/desktop' }, xml('x', { xmlns: NS_CONFERENCE, jid: ROOM }), xml('x', { xmlns: NS_MUC_USER }))
+    expect(readInvite(direct, notInRoom)).toMatchObject({ invite: { kind: 'direct', from: 'crone1@shakespeare.lit' } })
+  })
+
   it('an anonymous room names the inviter by room/nick', () => {
     const m = xml('message', { from: ROOM }, xml('x', { xmlns: NS_MUC_USER }, xml('invite', { from: `${ROOM}/firstwitch` })))
     expect(readInvite(m, notInRoom)).toMatchObject({ invite: { from: `${ROOM}/firstwitch` } })
@@ -413,5 +426,29 @@ describe('parseRoomInfo (XEP-0045 §6.4)', () => {
 
   it('a bare answer gives no count and no trust', () => {
     expect(parseRoomInfo(ROOM, xml('query', { xmlns: NS_DISCO_INFO }))).toMatchObject({ occupants: null, stableIds: false, occupantIds: false, public: true, name: '' })
+    expect(parseRoomInfo(ROOM, xml('query', { xmlns: NS_DISCO_INFO }))).not.toHaveProperty('avatarHash')
+  })
+
+  it('reads the room’s avatar hash (XEP-0486): a SHA-1, none when empty, nothing when the room says nothing', () => {
+    const info = (...values: string[]) =>
+      parseRoomInfo(
+        ROOM,
+        xml(
+          'query',
+          { xmlns: NS_DISCO_INFO },
+          xml(
+            'x',
+            { xmlns: NS_DATA, type: 'result' },
+            xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, 'http://jabber.org/protocol/muc#roominfo')),
+            xml('field', { var: 'muc#roominfo_avatarhash', type: 'text-multi' }, ...values.map((v) => xml('value', {}, v)))
+          )
+        )
+      )
+    const hash = 'a31c4bd04de69663cfd7f424ea8f6ac0b3a0e33d'
+    expect(info(hash.toUpperCase()).avatarHash).toBe(hash)
+    expect(info('not a hash', hash).avatarHash).toBe(hash)
+    expect(info().avatarHash).toBeNull()
+    expect(info('').avatarHash).toBeNull()
+    expect(info('javascript:x').avatarHash).toBeNull()
   })
 })
