@@ -1,9 +1,32 @@
 import { randomBytes } from 'node:crypto'
+import { afterEach } from 'vitest'
 import type { ServerOverride } from '../../src/shared/model/account'
 import { createCore, type Core, type CorePorts } from '../../src/main/core/createCore'
 import type { CoreEventName, CoreEvents } from '../../src/main/core/events'
 import { memorySecrets, memorySettings } from '../../src/main/core/ports'
 import type { XmppTestTarget } from './target'
+
+/** Cores for one test file, each signed out after every test. */
+export function coreFactory(t: XmppTestTarget): () => Core {
+  const cores: Core[] = []
+  afterEach(async () => {
+    await Promise.all(cores.splice(0).map((c) => c.accounts.stopAll()))
+  })
+  return () => {
+    const c = makeCore(t)
+    cores.push(c)
+    return c
+  }
+}
+
+/** Polls `check` every 50 ms until it holds; fails after `timeoutMs`. */
+export async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
 
 /** A core wired to memory ports and trusting the test server's CA. */
 export function makeCore(t: XmppTestTarget, extra: Partial<CorePorts> = {}): Core {

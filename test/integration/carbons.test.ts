@@ -1,26 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import type { Core } from '../../src/main/core/createCore'
-import { makeCore, nextEvent, reachState, registered, serverOf } from '../helpers/core'
+import { describe, expect, it } from 'vitest'
+import { coreFactory, nextEvent, reachState, registered, serverOf, until } from '../helpers/core'
 import { target } from '../helpers/target'
 
 const t = target()
-const cores: Core[] = []
-const core = (): Core => {
-  const c = makeCore(t)
-  cores.push(c)
-  return c
-}
-afterEach(async () => {
-  await Promise.all(cores.splice(0).map((c) => c.accounts.stopAll()))
-})
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+const core = coreFactory(t)
 
 describe('message carbons (XEP-0280)', () => {
   it('shows each session of one account what the other sent and received', async () => {

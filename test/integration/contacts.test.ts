@@ -1,20 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Core } from '../../src/main/core/createCore'
 import type { CoreError } from '../../src/main/core/errors'
-import { makeCore, nextEvent, registered, serverOf, uniqueUser } from '../helpers/core'
+import { coreFactory, nextEvent, registered, serverOf, uniqueUser } from '../helpers/core'
 import { target } from '../helpers/target'
 
 const t = target()
-const cores: Core[] = []
-const core = (): Core => {
-  const c = makeCore(t)
-  cores.push(c)
-  return c
-}
-
-afterEach(async () => {
-  await Promise.all(cores.splice(0).map((c) => c.accounts.stopAll()))
-})
+const core = coreFactory(t)
 
 /** Two fresh accounts, each signed in through its own core (as two people on two machines). */
 async function pair() {

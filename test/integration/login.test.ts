@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import type { Core } from '../../src/main/core/createCore'
+import { describe, expect, it } from 'vitest'
 import { CoreError } from '../../src/main/core/errors'
-import { makeCore, nextEvent, registered, serverOf, uniqueUser } from '../helpers/core'
+import { coreFactory, nextEvent, registered, serverOf, uniqueUser } from '../helpers/core'
 import { target } from '../helpers/target'
 
 const t = target()
-const cores: Core[] = []
-const core = (): Core => {
-  const c = makeCore(t)
-  cores.push(c)
-  return c
-}
-
-afterEach(async () => {
-  await Promise.all(cores.splice(0).map((c) => c.accounts.stopAll()))
-})
+const core = coreFactory(t)
 
 describe('register and log in against a real server', () => {
   it('registers in-band, then logs in on the same stream', async () => {

@@ -1,29 +1,12 @@
 // Reactions (XEP-0444) in a group chat through the services: our own reaction and the room's echo of
 // it are one reactor, whatever identity the room gives us (occupant-id, XEP-0421, on this Prosody).
 import { randomBytes } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
-import type { Core } from '../../src/main/core/createCore'
-import { makeCore, nextEvent, registered } from '../helpers/core'
+import { describe, expect, it } from 'vitest'
+import { coreFactory, nextEvent, registered, until } from '../helpers/core'
 import { target } from '../helpers/target'
 
 const t = target()
-const cores: Core[] = []
-const core = (): Core => {
-  const c = makeCore(t)
-  cores.push(c)
-  return c
-}
-afterEach(async () => {
-  await Promise.all(cores.splice(0).map((c) => c.accounts.stopAll()))
-})
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+const core = coreFactory(t)
 
 describe.skipIf(t.domains.noReg === null)('reactions in a room', () => {
   it('counts our own reaction once when the room echoes it, and a new set replaces it', async () => {

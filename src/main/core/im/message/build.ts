@@ -40,17 +40,6 @@ export function chatMessage(to: string, id: string, body: string, opts: ChatOpti
   )
 }
 
-/** A body that is nothing but one web link: an upload, sent as XEP-0066 out-of-band data too. */
-export function bareLink(body: string): string | null {
-  const text = body.trim()
-  if (/\s/.test(text) || !/^https?:\/\//i.test(text)) return null
-  try {
-    return new URL(text).href === text || new URL(text).href === `${text}/` ? text : null
-  } catch {
-    return null
-  }
-}
-
 /** A standalone chat-state notification, marked so that servers neither store nor archive it. */
 export function chatStateMessage(to: string, state: ChatStateName): Element {
   return xml('message', { to, type: 'chat' }, chatState(state), xml('no-store', { xmlns: 'urn:xmpp:hints' }))
