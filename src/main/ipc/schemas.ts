@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { MethodOf, Namespace } from '../../shared/ipc/contract'
+import { parseJid } from '../../shared/jid'
 
 const accountId = z.string().uuid()
 const jid = z.string().min(1).max(3071)
@@ -27,7 +28,18 @@ const settingsPatch = z
     sendTyping: z.boolean().optional()
   })
   .strict()
-const accountPatch = z.object({ server: server.nullable().optional(), resource: z.string().max(1023).nullable().optional() }).strict()
+/** An account's resource as RFC 7622 prepares it (PRECIS OpaqueString, at most 1023 bytes); '' asks for a generated one. */
+const resource = z
+  .string()
+  .max(1023)
+  .transform((value, ctx) => {
+    if (value === '') return value
+    const prepared = parseJid(`localhost/${value}`)?.resource
+    if (prepared) return prepared
+    ctx.addIssue({ code: 'custom', message: 'not a valid resource (control, invisible or line-separator characters, or longer than 1023 bytes)' })
+    return z.NEVER
+  })
+const accountPatch = z.object({ server: server.nullable().optional(), resource: resource.nullable().optional() }).strict()
 const cursor = z.object({ at: z.number().finite(), id: z.string().max(256), rowId: z.number().int().positive().optional() }).strict()
 const history = z
   .object({

@@ -39,6 +39,8 @@ export interface AccountView {
   jid: string
   enabled: boolean
   server: ServerOverride | null
+  /** The resource the user chose for this account; null: a generated one (`parley.<random>`) each connection. */
+  resource: string | null
   pinnedCertificate: string | null
   /** A stable colour for the account (XEP-0392 hue of its JID), `#rrggbb`. */
   color: string
@@ -50,6 +52,7 @@ export interface AccountView {
 
 export interface AccountPatch {
   server?: ServerOverride | null
+  /** A resource (RFC 7622 resourcepart); null or '' to go back to a generated one. */
   resource?: string | null
 }
 

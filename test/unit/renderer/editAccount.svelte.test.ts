@@ -1,5 +1,5 @@
 // "Connection settings" of an account: reachable from the card by keyboard, labelled, validated in
-// plain words, and saved through accounts.update (server override or automatic).
+// plain words, and saved through accounts.update (server override or automatic, and the resource).
 import { fireEvent, screen, within } from '@testing-library/svelte'
 import { describe, expect, test } from 'vitest'
 import AccountsView from '../../../src/renderer/src/features/accounts/AccountsView.svelte'
@@ -100,5 +100,52 @@ describe('Connection settings', () => {
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }))
     expect(screen.queryByRole('dialog')).toBeNull()
     expect(bridge.api.accounts.update).toHaveBeenCalledTimes(1)
+  })
+
+  test('the resource: shown, changed (trimmed), emptied for a generated one; sent only when it changed', async () => {
+    const { bridge } = await show([account({ resource: 'desk' })])
+    await fireEvent.click(screen.getByRole('button', { name: 'Connection settings' }))
+    let dialog = screen.getByRole('dialog', { name: 'Connection settings' })
+    const field = within(dialog).getByLabelText('Resource') as HTMLInputElement
+    expect(field.value).toBe('desk')
+    expect(field.placeholder).toBe('Chosen automatically')
+    // The hint says what an empty field means.
+    expect(document.getElementById(field.getAttribute('aria-describedby') as string)?.textContent).toContain('Leave it empty for a generated one.')
+    // Unchanged: only the server is sent.
+    await submit(dialog)
+    expect(bridge.api.accounts.update).toHaveBeenLastCalledWith(A1, { server: null })
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Connection settings' }))
+    dialog = screen.getByRole('dialog', { name: 'Connection settings' })
+    await fireEvent.input(within(dialog).getByLabelText('Resource'), { target: { value: '  laptop 你好 ' } })
+    await submit(dialog)
+    expect(bridge.api.accounts.update).toHaveBeenLastCalledWith(A1, { server: null, resource: 'laptop 你好' })
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Connection settings' }))
+    dialog = screen.getByRole('dialog', { name: 'Connection settings' })
+    await fireEvent.input(within(dialog).getByLabelText('Resource'), { target: { value: '   ' } })
+    await submit(dialog)
+    expect(bridge.api.accounts.update).toHaveBeenLastCalledWith(A1, { server: null, resource: null })
+  })
+
+  test('a resource with invisible characters is refused in plain words, next to the field; nothing is sent', async () => {
+    const { bridge } = await show([account()])
+    await fireEvent.click(screen.getByRole('button', { name: 'Connection settings' }))
+    const dialog = screen.getByRole('dialog', { name: 'Connection settings' })
+    const field = within(dialog).getByLabelText('Resource')
+    expect((field as HTMLInputElement).value).toBe('')
+    await fireEvent.input(field, { target: { value: 'lap\u200Btop' } })
+    await submit(dialog)
+    expect(bridge.api.accounts.update).not.toHaveBeenCalled()
+    expect(field.getAttribute('aria-invalid')).toBe('true')
+    const described = (field.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent)
+    expect(described[0]).toBe('A resource cannot contain control or invisible characters, and is at most 1023 bytes long.')
+    expect(document.activeElement).toBe(field)
+    await fireEvent.input(field, { target: { value: '界'.repeat(342) } })
+    await submit(dialog)
+    expect(bridge.api.accounts.update).not.toHaveBeenCalled()
+    await fireEvent.input(field, { target: { value: 'laptop' } })
+    await submit(dialog)
+    expect(bridge.api.accounts.update).toHaveBeenCalledWith(A1, { server: null, resource: 'laptop' })
   })
 })

@@ -139,6 +139,7 @@ export function account(over: Partial<AccountView> = {}): AccountView {
     jid: 'me@example.org',
     enabled: true,
     server: null,
+    resource: null,
     pinnedCertificate: null,
     color: '#3366cc',
     state: { state: 'online', jid: 'me@example.org/parley', resumed: false, since: 0 },

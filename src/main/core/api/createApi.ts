@@ -123,7 +123,8 @@ export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort;
         changing(() =>
           core.accounts.update(id, {
             ...('server' in patch ? { server: patch.server ?? undefined } : {}),
-            ...('resource' in patch ? { resource: patch.resource ?? undefined } : {})
+            // '' or null: back to a generated resource.
+            ...('resource' in patch ? { resource: patch.resource || undefined } : {})
           })
         ),
       remove: (id, fromServer) =>
@@ -243,6 +244,7 @@ function toAccountView(core: Core) {
     jid: s.config.jid,
     enabled: s.config.enabled,
     server: s.config.server ?? null,
+    resource: s.config.resource || null,
     pinnedCertificate: s.config.pinnedCertificate ?? null,
     color: s.config.color ?? consistentColor(s.config.jid),
     state: s.state,

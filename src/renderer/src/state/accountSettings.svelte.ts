@@ -7,11 +7,12 @@ import type { AccountsState } from './accounts.svelte'
 
 const DEFAULT_PORT: Record<TlsMode, number> = { starttls: 5222, direct: 5223 }
 
-export type SettingsErrors = Partial<Record<'host' | 'port', MessageKey>>
+export type SettingsErrors = Partial<Record<'host' | 'port' | 'resource', MessageKey>>
 
 /**
  * The "Connection settings" form of one account: find the server by DNS, or a host, port and TLS
- * mode of the user's choosing (what `accounts.update` accepts). Validation shows after a submit.
+ * mode of the user's choosing, and the resource (empty: a generated one); what `accounts.update`
+ * accepts. Validation shows after a submit.
  */
 export class AccountSettingsForm {
   /** Use the host and port below instead of finding the server. */
@@ -19,6 +20,8 @@ export class AccountSettingsForm {
   host = $state('')
   port = $state('')
   tls = $state<TlsMode>('starttls')
+  /** The resource to bind; '' for a generated one. */
+  resource = $state('')
   submitted = $state(false)
   busy = $state(false)
   error = $state.raw<ApiError | null>(null)
@@ -32,10 +35,13 @@ export class AccountSettingsForm {
     this.host = server?.host ?? ''
     this.port = server ? String(server.port) : ''
     this.tls = server?.tls ?? 'starttls'
+    this.resource = account.resource ?? ''
   }
 
   errors = $derived.by((): SettingsErrors => {
     const errors: SettingsErrors = {}
+    const resource = this.resource.trim()
+    if (resource !== '' && !parseJid(`localhost/${resource}`)) errors.resource = 'validation.resource'
     if (!this.manual) return errors
     const host = this.host.trim()
     const parsed = host.length <= 253 ? parseJid(host) : null
@@ -59,7 +65,9 @@ export class AccountSettingsForm {
     this.busy = true
     this.error = null
     try {
-      const patch: AccountPatch = { server: this.server() }
+      const resource = this.resource.trim() || null
+      // The resource only when it changed: the patch says what the user edited.
+      const patch: AccountPatch = { server: this.server(), ...(resource !== this.account.resource ? { resource } : {}) }
       await this.accounts.update(this.account.id, patch)
       return true
     } catch (err) {
