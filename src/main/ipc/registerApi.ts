@@ -1,11 +1,12 @@
 import { ipcMain, type IpcMainEvent, type WebContents, type WebFrameMain } from 'electron'
-import { API_METHODS, EVENT_NAMES, eventChannel, invokeChannel, SUBSCRIBE_CHANNEL, type EventName } from '../../shared/ipc/contract'
+import { API_METHODS, EVENT_NAMES, eventChannel, invokeChannel, SUBSCRIBE_CHANNEL, type EventName, type Result } from '../../shared/ipc/contract'
 import type { ApiService } from '../core/api/createApi'
 import { dispatch } from './dispatch'
 
 export type FrameCheck = (frame: WebFrameMain | null | undefined) => boolean
 
-const REFUSED = { ok: false, error: { code: 'internal', detail: 'Refused: the caller is not a Parley window' } } as const
+/** The answer to a caller that is not Parley's own top-level page: the API is not run. */
+const REFUSED: Result<never> = { ok: false, error: { code: 'forbidden', detail: 'Refused: the caller is not a Parley window' } }
 
 /**
  * One `ipcMain.handle` per method of the contract (never a generic channel): each checks that the

@@ -44,6 +44,7 @@ export type ErrorCode =
   | 'stanza-error' // an IQ/message came back with an error; `condition` says which
   | 'not-connected' // the account is offline
   | 'invalid-argument'
+  | 'forbidden' // the caller may not make this call (an IPC request that is not from Parley's own page)
   // local storage
   | 'storage-full' // the disk (or the history's quota) is full: nothing new was stored
   | 'storage-failed' // the history could not be written (read-only, corrupt, locked)

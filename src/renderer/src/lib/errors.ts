@@ -38,6 +38,7 @@ export const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   'stanza-error': 'error.stanza-error',
   'not-connected': 'error.not-connected',
   'invalid-argument': 'error.invalid-argument',
+  forbidden: 'error.forbidden',
   'storage-full': 'error.storage-full',
   'storage-failed': 'error.storage-failed',
   internal: 'error.internal'

@@ -51,9 +51,12 @@ describe('registerApi', () => {
     expect(expected).toContain('api:desktop.setFocusedChat')
   })
 
-  it('refuses callers that are not Parley’s own top frame, without calling the API', async () => {
+  it('refuses callers that are not Parley’s own top frame with forbidden (not internal), without calling the API', async () => {
     for (const frame of [null, undefined, { url: 'https://evil.example/', parent: null }, { ...TRUSTED, parent: TRUSTED }]) {
-      expect(await call('api:chats.send', frame, ACCOUNT, 'juliet@capulet.lit', 'hi')).toMatchObject({ ok: false, error: { code: 'internal' } })
+      expect(await call('api:chats.send', frame, ACCOUNT, 'juliet@capulet.lit', 'hi')).toEqual({
+        ok: false,
+        error: { code: 'forbidden', detail: 'Refused: the caller is not a Parley window' }
+      })
     }
     expect(service.api['chats']?.['send']).not.toHaveBeenCalled()
   })
