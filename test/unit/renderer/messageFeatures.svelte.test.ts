@@ -215,6 +215,45 @@ describe('message actions', () => {
     expect(bridge.api.chats.retry).toHaveBeenCalledTimes(2)
   })
 
+  test('a bounced message: the technical condition and detail are one (keyboard-reachable) click away, as text', async () => {
+    const detail = '<b>Juliet</b> is not here & <img src=x onerror=alert(1)>'
+    await open([
+      message({ id: asMessageId('b'), direction: 'out', state: 'failed', body: 'bounced', at, error: { code: 'stanza-error', condition: 'service-unavailable', detail } }),
+      message({ id: asMessageId('u'), direction: 'out', state: 'failed', body: 'unknown', at: at + 1 })
+    ])
+    const note = within(item('b')).getByRole('note')
+    expect(note.textContent).toContain('Not delivered: The server refused the request.')
+    const summary = within(note).getByText('Technical details')
+    // A native disclosure: <summary> is in the tab order and Enter / Space toggle it.
+    expect(summary.tagName).toBe('SUMMARY')
+    const details = summary.closest('details') as HTMLDetailsElement
+    expect(details.open).toBe(false)
+    summary.focus()
+    expect(document.activeElement).toBe(summary)
+    await fireEvent.click(summary)
+    expect(details.open).toBe(true)
+    const terms = within(details).getAllByRole('term').map((dt) => dt.textContent)
+    const values = within(details).getAllByRole('definition').map((dd) => dd.textContent)
+    expect(terms).toEqual(['Code', 'Condition', 'Detail'])
+    expect(values).toEqual(['stanza-error', 'service-unavailable', detail])
+    // The server's text stays text.
+    expect(details.querySelector('b, img')).toBeNull()
+    // Without a condition or detail there is nothing to disclose.
+    const unknown = within(item('u')).getByRole('note')
+    expect(unknown.textContent).toContain('Not delivered: the reason is unknown.')
+    expect(within(unknown).queryByText('Technical details')).toBeNull()
+  })
+
+  test('a bounced message shows its technical details in Chinese too', async () => {
+    const { app } = await open([message({ id: asMessageId('z'), direction: 'out', state: 'failed', body: 'x', at, error: { code: 'stanza-error', condition: 'item-not-found', detail: '' } })])
+    app.i18n.setLocale('zh-CN')
+    await settle()
+    const note = within(item('z')).getByRole('note')
+    expect(within(note).getByText('技术细节').tagName).toBe('SUMMARY')
+    expect(within(note).getAllByRole('term', { hidden: true }).map((dt) => dt.textContent)).toEqual(['代码', '条件'])
+    expect(note.textContent).toContain('item-not-found')
+  })
+
   test('Copy text puts the body on the clipboard and says so', async () => {
     const writeText = vi.fn(async () => undefined)
     Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText } })
