@@ -1,17 +1,29 @@
 // First run and accounts in a real browser: creating an account, a second account, sign-in
-// errors in plain words, a certificate to trust, and the Chinese UI.
+// errors in plain words, a certificate to trust, and the Chinese UI (contacts, a chat, accounts).
 import { describe, expect } from 'vitest'
+import type { MessageKey } from '../../src/renderer/src/i18n/en'
 import { zhCN } from '../../src/renderer/src/i18n/zh-CN'
 import { target } from '../helpers/target'
 import { test, uniqueName } from './fixture'
 import {
   accountCard,
   accountOnServer,
+  chatView,
   closedPort,
+  composer,
+  contactRow,
+  deliveredIcon,
+  dismissNotes,
+  englishLeftovers,
   firstAccount,
+  friends,
   gone,
   mainScreen,
   mainTab,
+  message,
+  messageList,
+  openChatFromContacts,
+  send,
   shown,
   submitNewAccount,
   submitSignIn,
@@ -125,32 +137,81 @@ describe('certificates', () => {
 })
 
 describe('Chinese', () => {
-  test('switching the language in Settings shows the main screen in Chinese', async ({ openApp }) => {
-    const app = await openApp({ name: 'chinese' })
-    const { page } = app
-    const me = await firstAccount(app)
+  test('after switching to Chinese in Settings, the contacts, a chat and the accounts are in Chinese, with no English controls left', async ({ openApp }) => {
+    const { alice, bob, a, b } = await friends(openApp)
+    const { page } = alice
+    const zh = (key: MessageKey, values?: Record<string, string | number>): string => tr(key, values, zhCN)
     expect(await page.locator('html').getAttribute('lang')).toBe('en')
     // The "Account … created" note was written in English; dismiss it first.
-    const notes = page.getByRole('region', { name: tr('notice.region') })
-    await notes.getByText(tr('notice.registered', { jid: me.jid })).waitFor()
-    await notes.getByRole('button', { name: tr('notice.dismiss') }).click()
-    await gone(notes)
+    await dismissNotes(page)
+    await gone(page.getByRole('region', { name: tr('notice.region') }))
 
     await page.getByRole('button', { name: tr('settings.title'), exact: true }).click()
     const dialog = page.getByRole('dialog', { name: tr('settings.title') })
     await dialog.getByLabel(tr('settings.language'), { exact: true }).selectOption({ label: tr('settings.language.zh') })
-    const zhDialog = page.getByRole('dialog', { name: tr('settings.title', undefined, zhCN) })
-    await zhDialog.getByRole('button', { name: tr('common.done', undefined, zhCN), exact: true }).click()
+    const zhDialog = page.getByRole('dialog', { name: zh('settings.title') })
+    await zhDialog.getByRole('button', { name: zh('common.done'), exact: true }).click()
     await gone(zhDialog)
-
     await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('zh-CN')
     for (const key of ['tabs.chats', 'tabs.contacts', 'tabs.accounts'] as const) await shown(mainTab(page, key, zhCN))
-    await shown(page.getByRole('heading', { name: tr('empty.title', undefined, zhCN) }))
-    await shown(page.getByText(tr('empty.hint', undefined, zhCN)))
-    await app.screenshot('chinese.png')
+    // Notes are worded when they arrive: one that came in English while switching goes too.
+    await dismissNotes(page, zhCN)
+
+    // Contacts: the list, Bob's row with his presence, the controls above it.
+    await mainTab(page, 'tabs.contacts', zhCN).click()
+    const bobRow = contactRow(page, b.user, zhCN)
+    await shown(bobRow.getByText(zh('presence.available'), { exact: true }))
+    await shown(page.getByRole('button', { name: zh('contacts.add.open'), exact: true }))
+    await shown(page.getByRole('searchbox', { name: zh('contacts.filterLabel'), exact: true }))
+    expect(await englishLeftovers(page, zhCN)).toEqual([])
+    await alice.screenshot('chinese-contacts.png')
+
+    // A chat with a message each way.
+    // (In Chinese the row's "… 的操作" button also starts with his name: the whole name picks the row.)
+    await bobRow.getByRole('button', { name: `${b.user} ${zh('presence.available')}`, exact: true }).click()
+    await shown(chatView(page, b.user, zhCN))
+    await send(page, b.user, '你好，Bob！', zhCN)
+    const list = messageList(page, b.user, zhCN)
+    await shown(deliveredIcon(message(list, '你好，Bob！'), zhCN))
+    await openChatFromContacts(bob.page, a.user)
+    await send(bob.page, a.user, '收到，Alice。')
+    const reply = message(list, '收到，Alice。')
+    await shown(reply)
+    expect(await reply.innerText()).toContain(zh('chat.peerSaid', { name: b.user }))
+    await shown(page.getByRole('button', { name: zh('chat.send'), exact: true }))
+    expect(await composer(page, b.user, zhCN).getAttribute('placeholder')).toBe(zh('chat.composerPlaceholder'))
+    expect(await englishLeftovers(page, zhCN)).toEqual([])
+    await alice.screenshot('chinese-chat.png')
+
+    // Accounts: the card and its controls, and the connection settings dialog (with the resource).
     await mainTab(page, 'tabs.accounts', zhCN).click()
-    await shown(page.getByRole('heading', { name: tr('accounts.title', undefined, zhCN) }))
-    await shown(page.getByText(tr('connection.online', undefined, zhCN), { exact: true }))
+    await shown(page.getByRole('heading', { name: zh('accounts.title') }))
+    const card = accountCard(page, a.jid)
+    await shown(card.getByText(zh('connection.online'), { exact: true }))
+    await shown(card.getByRole('switch', { name: zh('accounts.enabled', { jid: a.jid }) }))
+    for (const key of ['accounts.editOpen', 'accounts.changePassword', 'accounts.remove'] as const) await shown(card.getByRole('button', { name: zh(key), exact: true }))
+    await shown(page.getByRole('button', { name: zh('accounts.add'), exact: true }))
+    expect(await englishLeftovers(page, zhCN)).toEqual([])
+    await alice.screenshot('chinese-accounts.png')
+
+    await card.getByRole('button', { name: zh('accounts.editOpen'), exact: true }).click()
+    const settings = page.getByRole('dialog', { name: zh('accounts.editTitle') })
+    await shown(settings.getByRole('radio', { name: zh('accounts.editServerAuto'), exact: true }))
+    const resource = settings.getByLabel(zh('accounts.resource'), { exact: true })
+    expect(await resource.getAttribute('placeholder')).toBe(zh('accounts.resourcePlaceholder'))
+    expect(await englishLeftovers(page, zhCN)).toEqual([])
+    await alice.screenshot('chinese-account-settings.png')
+    // The resource is used from the next connection on.
+    await resource.fill('笔记本')
+    await settings.getByRole('button', { name: zh('common.save'), exact: true }).click()
+    await gone(settings)
+    const enabled = card.getByRole('switch', { name: zh('accounts.enabled', { jid: a.jid }) })
+    await enabled.click()
+    await shown(card.getByText(zh('connection.disabled'), { exact: true }))
+    await enabled.click()
+    await shown(card.getByText(zh('connection.online'), { exact: true }))
+    const state = (await alice.harness.service.api.accounts.list()).find((x) => x.jid === a.jid)?.state
+    expect(state?.state === 'online' ? state.jid : state).toBe(`${a.jid}/笔记本`)
   })
 
   test('starts in Chinese when the system language is Chinese', async ({ openApp }) => {

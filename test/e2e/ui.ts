@@ -105,11 +105,11 @@ export function accountCard(page: Page, jid: string): Locator {
 }
 
 /** A contact's row in the Contacts tab, found through its "Actions for …" button. */
-export function contactRow(page: Page, name: string): Locator {
+export function contactRow(page: Page, name: string, catalog: Catalog = en): Locator {
   return page
-    .getByRole('list', { name: tr('contacts.listLabel'), exact: true })
+    .getByRole('list', { name: tr('contacts.listLabel', undefined, catalog), exact: true })
     .getByRole('listitem')
-    .filter({ has: page.getByRole('button', { name: tr('contacts.actionsFor', { name }), exact: true }) })
+    .filter({ has: page.getByRole('button', { name: tr('contacts.actionsFor', { name }, catalog), exact: true }) })
 }
 
 /** A conversation in the Chats tab (a button whose name starts with the peer's name). */
@@ -117,12 +117,12 @@ export function conversationRow(page: Page, name: string): Locator {
   return page.getByRole('list', { name: tr('chats.listLabel'), exact: true }).getByRole('button', { name: new RegExp(`^${escapeRegExp(name)}\\b`) })
 }
 
-export function chatView(page: Page, name: string): Locator {
-  return page.getByRole('region', { name: tr('chat.label', { name }), exact: true })
+export function chatView(page: Page, name: string, catalog: Catalog = en): Locator {
+  return page.getByRole('region', { name: tr('chat.label', { name }, catalog), exact: true })
 }
 
-export function messageList(page: Page, name: string): Locator {
-  return page.getByRole('list', { name: tr('chat.messagesLabel', { name }), exact: true })
+export function messageList(page: Page, name: string, catalog: Catalog = en): Locator {
+  return page.getByRole('list', { name: tr('chat.messagesLabel', { name }, catalog), exact: true })
 }
 
 /** The message (list item) that shows exactly this text. */
@@ -130,8 +130,8 @@ export function message(list: Locator, text: string): Locator {
   return list.getByRole('listitem').filter({ has: list.page().getByText(text, { exact: true }) })
 }
 
-export function composer(page: Page, name: string): Locator {
-  return page.getByRole('textbox', { name: tr('chat.composerLabel', { name }), exact: true })
+export function composer(page: Page, name: string, catalog: Catalog = en): Locator {
+  return page.getByRole('textbox', { name: tr('chat.composerLabel', { name }, catalog), exact: true })
 }
 
 /** Contacts tab, then the contact's row: opens the conversation. */
@@ -142,8 +142,8 @@ export async function openChatFromContacts(page: Page, name: string): Promise<vo
 }
 
 /** Types a message into the open conversation and sends it with Enter. */
-export async function send(page: Page, name: string, text: string): Promise<void> {
-  const box = composer(page, name)
+export async function send(page: Page, name: string, text: string, catalog: Catalog = en): Promise<void> {
+  const box = composer(page, name, catalog)
   await box.fill(text)
   await box.press('Enter')
   await expect.poll(() => box.inputValue()).toBe('')
@@ -155,8 +155,38 @@ export function deliveryIcon(item: Locator, key: MessageKey): Locator {
 }
 
 /** The icon once the peer's client has the message: "Delivered", or already "Read". */
-export function deliveredIcon(item: Locator): Locator {
-  return item.getByRole('img', { name: new RegExp(`^(${escapeRegExp(tr('delivery.delivered'))}|${escapeRegExp(tr('delivery.read'))})$`) })
+export function deliveredIcon(item: Locator, catalog: Catalog = en): Locator {
+  const names = [tr('delivery.delivered', undefined, catalog), tr('delivery.read', undefined, catalog)].map(escapeRegExp)
+  return item.getByRole('img', { name: new RegExp(`^(${names.join('|')})$`) })
+}
+
+/**
+ * Every text the page shows or announces: its lines (visually hidden ones too) and its aria-label,
+ * title and placeholder values. Not the announcer's last message, which keeps the language it was said in.
+ */
+export function pageStrings(page: Page): Promise<string[]> {
+  type El = { getAttribute(name: string): string | null; innerText: string }
+  type Doc = { body: El; querySelectorAll(selector: string): Iterable<El> }
+  return page.evaluate(() => {
+    const doc = (globalThis as unknown as { document: Doc }).document
+    const announced = new Set([...doc.querySelectorAll('[data-testid="announcer"]')].flatMap((el) => el.innerText.split('\n').map((s) => s.trim())))
+    const out = doc.body.innerText.split('\n').filter((s) => !announced.has(s.trim()))
+    for (const el of doc.querySelectorAll('[aria-label], [title], [placeholder]')) {
+      for (const name of ['aria-label', 'title', 'placeholder']) out.push(el.getAttribute(name) ?? '')
+    }
+    return out.map((s) => s.trim()).filter((s) => s !== '')
+  })
+}
+
+/**
+ * What the page shows as a whole line or label in English while it should be in `catalog`: the
+ * strings of `en` that the catalogue words differently, those with `{name}`-like values as patterns.
+ */
+export async function englishLeftovers(page: Page, catalog: Catalog): Promise<string[]> {
+  const patterns = (Object.keys(en) as MessageKey[])
+    .filter((k) => en[k] !== catalog[k] && !/\{\w+,/.test(en[k]) && /[a-z]{3}/i.test(en[k].replace(/\{\w+\}/g, '')))
+    .map((k) => new RegExp(`^${en[k].split(/\{\w+\}/).map(escapeRegExp).join('.+')}$`))
+  return (await pageStrings(page)).filter((s) => patterns.some((p) => p.test(s)))
 }
 
 // ---- set-up that is not under test ----
@@ -229,10 +259,10 @@ function escapeRegExp(s: string): string {
 }
 
 /** Dismisses the notes in the corner (e.g. "Account … created"), so that screenshots show the screen. */
-export async function dismissNotes(page: Page): Promise<void> {
-  const notes = page.getByRole('region', { name: tr('notice.region') })
+export async function dismissNotes(page: Page, catalog: Catalog = en): Promise<void> {
+  const notes = page.getByRole('region', { name: tr('notice.region', undefined, catalog) })
   for (let i = 0; i < 5 && (await notes.count()) > 0; i++) {
-    await notes.getByRole('button', { name: tr('notice.dismiss') }).first().click()
+    await notes.getByRole('button', { name: tr('notice.dismiss', undefined, catalog) }).first().click()
   }
 }
 
