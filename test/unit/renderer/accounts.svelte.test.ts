@@ -5,7 +5,7 @@ import type { AccountView } from '../../../src/shared/ipc/contract'
 import type { CertificateView } from '../../../src/shared/model/errors'
 import type { AccountId } from '../../../src/shared/model/ids'
 import { settle } from './dom'
-import { account, ok } from './fakeBridge'
+import { account, conversation, ok } from './fakeBridge'
 import { renderView, setup } from './harness'
 
 const CERT: CertificateView = {
@@ -86,6 +86,35 @@ describe('Accounts view', () => {
     await fireEvent.input(message, { target: { value: 'In a meeting' } })
     await fireEvent.keyDown(message, { key: 'Enter' })
     expect(bridge.api.accounts.setPresence).toHaveBeenLastCalledWith('acc-1', { show: 'available', status: 'In a meeting', priority: 5 })
+  })
+
+  test("each account's card shows its unread messages, in words for screen readers, and follows the chats", async () => {
+    const { bridge, app } = await setup((b) => {
+      b.api.accounts.list.mockResolvedValue(ok([account({ id: id(1), jid: 'a@one.org' }), account({ id: id(2), jid: 'b@two.org' }), account({ id: id(3), jid: 'c@three.org' })]))
+      b.api.chats.list.mockResolvedValue(
+        ok([
+          conversation({ account: id(1), peer: 'x@example.org', unread: 2 }),
+          conversation({ account: id(1), peer: 'y@example.org', unread: 1 }),
+          conversation({ account: id(2), peer: 'x@example.org', unread: 1 }),
+          conversation({ account: id(3), peer: 'z@example.org', unread: 0 })
+        ])
+      )
+    })
+    await renderView(AccountsView, app)
+    expect(screen.getByRole('listitem', { name: 'a@one.org 3 unread messages' })).toBe(card('a@one.org'))
+    expect(screen.getByRole('listitem', { name: 'b@two.org 1 unread message' })).toBe(card('b@two.org'))
+    // No unread: no badge, and the card's name is the address alone.
+    expect(screen.getByRole('listitem', { name: 'c@three.org' })).toBe(card('c@three.org'))
+    expect(card('c@three.org').querySelector('.badge')).toBeNull()
+    expect(card('a@one.org').querySelector('.badge')?.textContent).toBe('3')
+    // Reading a chat elsewhere (another window, another device) updates the card.
+    bridge.emit('conversations', { upsert: [conversation({ account: id(1), peer: 'x@example.org', unread: 0 })], remove: [] })
+    await settle()
+    expect(card('a@one.org').querySelector('.badge')?.textContent).toBe('1')
+    expect(screen.getByRole('listitem', { name: 'a@one.org 1 unread message' })).toBeTruthy()
+    app.i18n.setLocale('zh-CN')
+    await settle()
+    expect(screen.getByRole('listitem', { name: 'a@one.org 1 条未读消息' })).toBeTruthy()
   })
 
   test('a state error with a certificate offers to trust it', async () => {

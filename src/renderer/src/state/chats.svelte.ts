@@ -304,6 +304,16 @@ export class ChatsState {
   })
 
   unread = $derived(this.list.reduce((n, c) => n + c.unread, 0))
+  /** Unread messages per account (its card shows them), from the same list. */
+  unreadByAccount = $derived.by(() => {
+    const counts = new Map<AccountId, number>()
+    for (const c of this.list) if (c.unread > 0) counts.set(c.account, (counts.get(c.account) ?? 0) + c.unread)
+    return counts
+  })
+
+  unreadOf(account: AccountId): number {
+    return this.unreadByAccount.get(account) ?? 0
+  }
 
   subscribe(): () => void {
     const offs = [
