@@ -103,6 +103,56 @@ describe.skipIf(target().external)('history that is never lost', () => {
     expect(b.core.store.conversation(bob.id, alice.jid)?.unread).toBe(5)
   })
 
+  it('marks a message caught up from the archive displayed when it is read: once, and not again after a restart (XEP-0333)', async () => {
+    const a = device()
+    const alice = await account(a.core)
+    const b = device()
+    const bob = await account(b.core)
+    // Bob lets Alice see his presence: markers go only to such contacts (XEP-0333 §7).
+    const asked = nextEvent(b.core, 'subscriptionRequest', (e) => e.request.jid === alice.jid)
+    await a.core.accounts.get(alice.id).presence.subscribe(bob.jid)
+    await asked
+    const approved = nextEvent(b.core, 'rosterItem', (e) => 'item' in e && e.item.jid === alice.jid && e.item.subscription === 'from')
+    await b.core.accounts.get(bob.id).presence.approve(alice.jid)
+    await approved
+    const reads: string[] = []
+    a.core.events.on('messageState', (e) => {
+      if (e.state === 'read') reads.push(e.id)
+    })
+    // Bob's desktop is off; his phone is on, so the server keeps nothing offline: the desktop gets it from the archive only.
+    await b.core.accounts.setEnabled(bob.id, false)
+    const phone = await phoneOf(bob.jid)
+    const onPhone = nextEvent(phone.core, 'message', (e) => e.message.body === 'read me when you are back')
+    const first = a.core.conversations.send(alice.id, bob.jid, 'read me when you are back')
+    await onPhone
+    await phone.core.accounts.stopAll()
+    await b.core.accounts.setEnabled(bob.id, true)
+    await until(() => bodies(b.core, bob.id, alice.jid).length === 1, 15_000, 'the catch-up')
+    expect(b.core.store.byId(bob.id, alice.jid, first.id)).toMatchObject({ source: 'archive', markable: true })
+    expect(reads).toEqual([])
+    b.core.conversations.markRead(bob.id, alice.jid)
+    await until(() => a.core.store.byId(alice.id, bob.jid, first.id)?.state === 'read', 10_000, 'Alice to see it read')
+    expect(reads).toEqual([first.id])
+    // "Parley" starts again on Bob's profile: reading the chat again marks nothing a second time.
+    await b.core.accounts.stopAll()
+    b.core.store.close()
+    const again = device(b.profile)
+    const ready = nextEvent(again.core, 'sessionReady', (e) => e.account === bob.id, 15_000)
+    await again.core.accounts.start()
+    await ready
+    await until(() => again.core.accounts.get(bob.id).roster.get(alice.jid)?.subscription === 'from', 5_000, 'the roster')
+    await new Promise((r) => setTimeout(r, 500)) // the archive catch-up ran (it brings the same message and our marker back)
+    again.core.conversations.markRead(bob.id, alice.jid)
+    await new Promise((r) => setTimeout(r, 1_000))
+    expect(reads).toEqual([first.id])
+    // A new message is marked as before (the peer may still be told).
+    const second = a.core.conversations.send(alice.id, bob.jid, 'and this one')
+    await until(() => bodies(again.core, bob.id, alice.jid).length === 2, 10_000, 'the second message')
+    again.core.conversations.markRead(bob.id, alice.jid)
+    await until(() => reads.length === 2, 10_000, 'the second marker')
+    expect(reads).toEqual([first.id, second.id])
+  }, 60_000)
+
   it('drops archive results nobody asked for (forged MAM)', async () => {
     const a = device()
     const alice = await account(a.core)

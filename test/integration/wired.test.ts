@@ -132,8 +132,8 @@ describe.skipIf(t.domains.noReg === null)('rooms through the services', () => {
       ['out', 'psst, Alice'],
       ['in', 'yes, Bob?']
     ])
-    // Stream management acknowledges the private message under its room/nick conversation.
-    await until(() => b.store.page(bob.id, `${room}/Alice`, {})[0]?.state === 'acked')
+    // Acknowledged under its room/nick conversation (by stream management, then by Alice's receipt).
+    await until(() => ['acked', 'delivered'].includes(b.store.page(bob.id, `${room}/Alice`, {})[0]?.state ?? ''))
     expect(a.store.page(alice.id, room, {})).toEqual([])
     expect(b.store.page(bob.id, room, {})).toEqual([])
     // Corrections and reactions are not offered there (the room's private messages carry none).
@@ -149,6 +149,21 @@ describe.skipIf(t.domains.noReg === null)('rooms through the services', () => {
     expect(laptop.store.page(id, room, {})).toEqual([])
   })
 
+  it('a private message reaches delivered on the receipt the other Parley sends back through the room', async () => {
+    const { a, alice, b, bob, room } = await roomOfTwo('receipts')
+    const states: string[] = []
+    b.events.on('messageState', (e) => {
+      if (e.peer === `${room}/Alice`) states.push(e.state)
+    })
+    const sent = b.conversations.send(bob.id, `${room}/Alice`, 'did you get this?')
+    await until(() => b.store.page(bob.id, `${room}/Alice`, {})[0]?.state === 'delivered')
+    expect(b.store.page(bob.id, `${room}/Alice`, {}).map((m) => [m.id, m.state])).toEqual([[sent.id, 'delivered']])
+    expect(states).toContain('delivered')
+    // The receipt is no message of its own in either chat.
+    expect(a.store.page(alice.id, `${room}/Bob`, {}).map((m) => m.body)).toEqual(['did you get this?'])
+    expect(b.store.page(bob.id, room, {})).toEqual([])
+  })
+
   it('what was written for a room while offline waits for the room, without holding up other chats', async () => {
     const { a, alice, b, bob, room } = await roomOfTwo('outbox')
     await b.accounts.setEnabled(bob.id, false)
@@ -160,6 +175,81 @@ describe.skipIf(t.domains.noReg === null)('rooms through the services', () => {
     await until(() => a.store.page(alice.id, room, {}).some((m) => m.body === 'to the room, written offline'), 15_000)
     await until(() => a.store.page(alice.id, `${room}/Bob`, {}).some((m) => m.body === 'to Alice privately, written offline'), 15_000)
     expect(b.store.outbox(bob.id)).toEqual([])
+  })
+
+  it('catches up a room across a position its archive no longer knows, forward from the newest message stored (nothing skipped, nothing twice)', async () => {
+    const { a, alice, b, bob, room } = await roomOfTwo('gap')
+    const bodies = () => b.store.page(bob.id, room, { limit: 1_000 }).map((m) => m.body)
+    a.conversations.send(alice.id, room, 'before the gap')
+    await until(() => bodies().length === 1)
+    await b.accounts.setEnabled(bob.id, false)
+    // More than a catch-up page (100) while Bob is away: the room's newest page alone would skip some.
+    const gap = [...Array(150).keys()].map((i) => `gap ${String(i).padStart(3, '0')}`)
+    for (const text of gap) a.conversations.send(alice.id, room, text)
+    await until(() => a.store.page(alice.id, room, { limit: 1_000 }).filter((m) => m.state === 'delivered').length === gap.length + 1, 30_000)
+    // The room's archive has forgotten Bob's position (expired, reset): it answers item-not-found.
+    b.store.setArchiveState(bob.id, room, { lastId: 'no-such-archive-id', complete: false, syncedAt: Date.now() })
+    await b.accounts.setEnabled(bob.id, true)
+    await until(() => bodies().length >= gap.length + 1, 30_000).catch((err: unknown) => {
+      throw new Error(`${String(err)}: ${bodies().length - 1} of ${gap.length} arrived`)
+    })
+    await until(() => b.store.archiveState(bob.id, room)?.lastId !== 'no-such-archive-id')
+    await new Promise((r) => setTimeout(r, 500))
+    const got = bodies()
+    expect(got.length).toBe(gap.length + 1)
+    expect([...got].sort()).toEqual(['before the gap', ...gap].sort())
+  }, 90_000)
+
+  it('our archived room messages are told by occupant-id, not nick: a nick that changed hands, ours after a nick change', async () => {
+    const { a, alice, b, bob, room } = await roomOfTwo('names')
+    const said = (c: Core, id: typeof alice.id, body: string) => until(() => c.store.page(id, room, { limit: 100 }).some((m) => m.body === body))
+    a.conversations.send(alice.id, room, 'Alice as Alice')
+    await said(b, bob.id, 'Alice as Alice')
+    await a.accounts.get(alice.id).muc.changeNick(room, 'Alicia')
+    a.conversations.send(alice.id, room, 'Alice as Alicia')
+    await said(b, bob.id, 'Alice as Alicia')
+    // Bob takes the nick Alice had, says something, and goes.
+    await b.accounts.get(bob.id).muc.changeNick(room, 'Alice')
+    b.conversations.send(bob.id, room, 'Bob as Alice')
+    await said(a, alice.id, 'Bob as Alice')
+    await b.accounts.get(bob.id).muc.leave(room)
+    // Alice on a new machine: the bookmark takes her in as Alice again, the archive brings all three.
+    const laptop = core()
+    const id = await laptop.accounts.signIn({ jid: alice.jid, password: alice.password, server: serverOf(t) })
+    await until(() => laptop.rooms.list().some((r) => r.room === room && r.state === 'joined' && r.nick === 'Alice'), 15_000)
+    await until(() => laptop.store.page(id, room, {}).length === 3, 15_000)
+    expect(laptop.store.page(id, room, {}).map((m) => [m.body, m.direction])).toEqual([
+      ['Alice as Alice', 'out'],
+      ['Alice as Alicia', 'out'],
+      ['Bob as Alice', 'in']
+    ])
+  })
+
+  it('in a room created this session we know our occupant-id from the start, and it tells our archived messages after our old nick changed hands', async () => {
+    const { a, alice, b, bob, room } = await roomOfTwo('created')
+    const said = (c: Core, id: typeof alice.id, body: string) => until(() => c.store.page(id, room, { limit: 100 }).some((m) => m.body === body))
+    const muc = a.accounts.get(alice.id).muc
+    // The room did not exist when Alice asked its features: her id from its first presence is hers once it announces XEP-0421.
+    const own = muc.occupants(room).find((o) => o.self)?.occupantId
+    expect(own).toBeTruthy()
+    expect(b.accounts.get(bob.id).muc.occupants(room).find((o) => o.nick === 'Alice')?.occupantId).toBe(own)
+    a.conversations.send(alice.id, room, 'Alice as Alice')
+    await said(b, bob.id, 'Alice as Alice')
+    await muc.changeNick(room, 'Alicia')
+    await b.accounts.get(bob.id).muc.changeNick(room, 'Alice')
+    b.conversations.send(bob.id, room, 'Bob as Alice')
+    await said(a, alice.id, 'Bob as Alice')
+    await b.accounts.get(bob.id).muc.leave(room)
+    await muc.changeNick(room, 'Alice')
+    const archived: [string, boolean][] = []
+    a.events.on('roomMessage', ({ message: m }) => {
+      if (m.room === room && m.source === 'archive') archived.push([m.body, m.fromUs])
+    })
+    await muc.history(room, { max: 50 })
+    expect(archived).toEqual([
+      ['Alice as Alice', true],
+      ['Bob as Alice', false]
+    ])
   })
 
   it('history pages carry each sender’s nick and whether the message mentions ours', async () => {

@@ -59,7 +59,6 @@ export interface HistoryEvents {
  */
 export class HistoryService extends EventEmitter<HistoryEvents> {
   private readonly typing = new Map<string, NodeJS.Timeout>()
-  private readonly markable = new Map<string, string>()
   private readonly olderExhausted = new Set<string>()
   private readonly fetchingOlder = new Map<string, Promise<void>>()
   private readonly sentThisRun = new Set<AccountId>()
@@ -269,17 +268,19 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       }))
   }
 
-  /** The user has seen the conversation: unread to 0, and a displayed marker to the peer (XEP-0333). */
+  /**
+   * The user has seen the conversation: unread to 0, and in a one-to-one chat one displayed marker
+   * to the peer (XEP-0333) for the newest message that asked for markers and was not read yet,
+   * however it came (live, a carbon, the archive, before a restart). The store's read position
+   * is what was marked: reading again sends nothing.
+   */
   markRead(account: AccountId, peer: string): void {
     const to = this.peerOf(account, peer)
+    const marker = privateOf(to) || this.isRoom(account, to) ? null : this.store.unreadMarkable(account, to)
     const conv = this.store.markRead(account, to)
     if (!conv) return
     this.emitConversation(account, to)
-    const lastMarkable = this.markable.get(keyOf(account, to))
-    if (lastMarkable && !this.isRoom(account, to)) {
-      this.markable.delete(keyOf(account, to))
-      void this.core.accounts.get(account).chat.displayed(to, lastMarkable)
-    }
+    if (marker) void this.core.accounts.get(account).chat.displayed(to, marker.id)
   }
 
   unreadTotal(): number {
@@ -343,9 +344,9 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       ...(message.action ? { action: true } : {}),
       ...(message.attachment ? { attachment: true } : {}),
       ...(message.receiptRequested ? { receiptRequested: true } : {}),
+      ...(message.markable && message.direction === 'in' ? { markable: true } : {}),
       ...(message.replyTo ? { replyTo: message.replyTo } : {})
     }
-    if (message.markable && message.direction === 'in' && message.source === 'live') this.markable.set(keyOf(account, message.peer), message.id)
     if (message.direction === 'in') this.clearTyping(account, message.peer)
     this.enqueue(account, input)
   }
@@ -432,7 +433,10 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     if (outcome.status === 'applied') this.emitUpdate(account, peer, targetId)
   }
 
+  /** Another device of ours showed the chat up to `id`: read here too, and marked (no marker of ours for it). */
   private onDisplayedElsewhere(account: AccountId, peer: string, id: string): void {
+    // The message may still wait in the batch (a catch-up page carries it and the marker).
+    this.flushInserts()
     const message = this.store.byId(account, peer, id)
     if (!message) return
     if (this.store.markRead(account, peer, message.at)) this.emitConversation(account, peer)
@@ -610,11 +614,28 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     if (!a) return
     try {
       if (!(await a.muc.roomInfo(room)).archived) return
-      // The room module asks by archive id only: a position the room no longer knows restarts from its newest page.
-      await this.syncArchive(account, room, (q) => a.muc.history(room, q), () => null)
+      // A position the room no longer knows: forward from the newest message of it we have.
+      await this.syncArchive(account, room, (q) => a.muc.history(room, q), () => this.newestRoomStoredAt(account, room))
     } catch {
       // The next join tries again from the same position.
     }
+  }
+
+  /**
+   * The time of the newest message of a room we have that its archive has too: one the room
+   * stamped, or one from someone else (never ours still on its way, written maybe much later).
+   */
+  private newestRoomStoredAt(account: AccountId, room: string): number | null {
+    let before: { at: number; rowId: number } | undefined
+    for (let i = 0; i < NEWEST_SCAN_PAGES; i++) {
+      const list = this.store.page(account, room, { before, limit: DEFAULT_PAGE })
+      const archived = list.findLast((m) => m.stanzaIdBy === room || m.direction === 'in')
+      if (archived) return archived.at
+      const first = list[0]
+      if (!first || list.length < DEFAULT_PAGE) return null
+      before = { at: first.at, rowId: first.rowId }
+    }
+    return null
   }
 
   /**

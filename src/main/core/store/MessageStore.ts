@@ -58,6 +58,8 @@ export interface StoredMessageInput {
   /** XEP-0066: the sender marked the body (a link) as a shared file. */
   attachment?: boolean | undefined
   receiptRequested?: boolean | undefined
+  /** XEP-0333: the sender asked for chat markers (a `displayed` marker when the user has read it). */
+  markable?: boolean | undefined
   /** XEP-0461. */
   replyTo?: ReplyRef | undefined
   /** In a group chat (or a private message through one): the sender's nick, as the room stamped it. */
@@ -286,6 +288,7 @@ const FLAG_ACTION = 1
 const FLAG_RECEIPT = 2
 const FLAG_MENTION = 16
 const FLAG_ATTACHMENT = 32
+const FLAG_MARKABLE = 64
 const KIND_MESSAGE = 0
 const KIND_CORRECTION = 1
 const KIND_RETRACTION = 2
@@ -358,7 +361,8 @@ interface Norm {
   room: boolean
 }
 
-// flags: bit 0 action, bit 1 receipt requested, bits 2–3 source, bit 4 mentions our nick, bit 5 a shared file.
+// flags: bit 0 action, bit 1 receipt requested, bits 2–3 source, bit 4 mentions our nick, bit 5 a shared file,
+// bit 6 markable (XEP-0333).
 const SOURCES: readonly (MessageSource | undefined)[] = [undefined, 'live', 'carbon', 'archive']
 const SOURCE_SHIFT = 2
 
@@ -412,6 +416,7 @@ function normalise(m: StoredMessageInput): Norm {
       (m.receiptRequested === true ? FLAG_RECEIPT : 0) |
       (m.mention === true ? FLAG_MENTION : 0) |
       (m.attachment === true ? FLAG_ATTACHMENT : 0) |
+      (m.markable === true ? FLAG_MARKABLE : 0) |
       (Math.max(0, SOURCES.indexOf(m.source)) << SOURCE_SHIFT),
     replyTo,
     correctsId: optText(m.correctsId, 'correctsId'),
@@ -955,6 +960,27 @@ export class MessageStore {
     return done ? this.conversation(account, peer) : null
   }
 
+  /**
+   * The newest incoming message that asked for chat markers (XEP-0333) and is after the read
+   * position: the one a `displayed` marker names when the user reads the conversation now. The
+   * read position is what was marked already (here, or by another device of ours), so reading
+   * again — also after a restart — names nothing. Retracted messages are left out.
+   */
+  unreadMarkable(account: AccountId | string, peer: string): StoredMessage | null {
+    return this.read('finding the message to mark as displayed', () => {
+      const conv = this.lookupConv(account, peer)
+      if (conv === null) return null
+      const c = this.get1('SELECT read_at FROM conversations WHERE id = ?', conv)!
+      const r = this.get1(
+        `SELECT ${MESSAGE_COLS} FROM messages m WHERE m.conv = ? AND m.kind = ${KIND_MESSAGE} AND m.direction = 'in'
+           AND m.retracted_at IS NULL AND (m.flags & ${FLAG_MARKABLE}) <> 0 AND m.seq > ? ORDER BY m.seq DESC LIMIT 1`,
+        conv,
+        slotCeil(num(c['read_at']))
+      )
+      return r ? (this.decorate(conv, [r], String(account), peer)[0] ?? null) : null
+    })
+  }
+
   unreadTotals(): UnreadTotals {
     return this.read('counting unread messages', () => {
       const accounts: Record<string, number> = {}
@@ -1491,6 +1517,7 @@ export class MessageStore {
     if (flags & FLAG_RECEIPT) m.receiptRequested = true
     if (flags & FLAG_MENTION) m.mention = true
     if (flags & FLAG_ATTACHMENT) m.attachment = true
+    if (flags & FLAG_MARKABLE) m.markable = true
     const nick = decOpt(r['nick'])
     if (nick !== null) m.nick = nick
     const source = SOURCES[(flags >> SOURCE_SHIFT) & 3]

@@ -2,6 +2,8 @@
 import { xml, type Child, type Element } from '../../xml'
 import { NS_DATA, type DataForm } from '../0004-data-forms'
 import { oobElement, type OobData } from '../0066-oob'
+import { NS_RECEIPTS, receiptRequest } from '../0184-receipts'
+import { markable } from '../0333-chat-markers'
 import { replaceElement } from '../0308-correction'
 import { originId } from '../0359-unique-ids'
 import { fallback } from '../0428-fallback'
@@ -62,15 +64,32 @@ export function groupchatMessage(room: string, id: string, body: string, opts: G
   )
 }
 
-/** §7.5: a private message to an occupant, marked as such (and so carbon-copied, XEP-0280 §6); `oob` as in group chat. */
+/**
+ * §7.5: a private message to an occupant, marked as such (and so carbon-copied, XEP-0280 §6); `oob`
+ * as in group chat. Unlike group chat it asks for a receipt (XEP-0184) and is markable (XEP-0333):
+ * it goes to one occupant, whose acknowledgements come back from `room/nick`.
+ */
 export function privateMessage(room: string, nick: string, id: string, body: string, oob?: OobData): Element {
   return xml(
     'message',
     { to: `${room}/${nick}`, id, type: 'chat' },
     xml('body', {}, body),
     originId(id),
+    receiptRequest(),
+    markable(),
     xml('x', { xmlns: NS_MUC_USER }),
     oob ? oobElement(oob.url, oob.desc) : undefined
+  )
+}
+
+/** XEP-0184 §5: the receipt for an occupant's private message `id`, through the room (with the §7.5 marker). */
+export function privateReceipt(room: string, nick: string, id: string): Element {
+  return xml(
+    'message',
+    { to: `${room}/${nick}`, id: `receipt-${id}`, type: 'chat' },
+    xml('received', { xmlns: NS_RECEIPTS, id }),
+    xml('store', { xmlns: 'urn:xmpp:hints' }),
+    xml('x', { xmlns: NS_MUC_USER })
   )
 }
 

@@ -12,8 +12,10 @@ import { xml, type Child, type Element } from '../../xml'
 import { buildSubmit, NS_DATA, parseDataForm, type DataForm } from '../0004-data-forms'
 import { NS_DISCO_INFO, type DiscoInfo, type DiscoModule } from '../0030-disco'
 import { fileShareOob, sharesFile } from '../0066-oob'
+import { receivedId, wantsReceipt } from '../0184-receipts'
 import { delayedAt } from '../0203-delay'
 import { directInvitation, NS_CONFERENCE } from '../0249-direct-invitations'
+import { displayedId } from '../0333-chat-markers'
 import type { CarbonDirection } from '../0280-carbons'
 import type { ArchivedMessage, MamModule, MamPage } from '../0313-mam'
 import { NS_SID, parseOriginId } from '../0359-unique-ids'
@@ -33,6 +35,7 @@ import {
   nickPresence,
   ownerQuery,
   privateMessage,
+  privateReceipt,
   roleQuery,
   roomConfigValues,
   subjectMessage,
@@ -101,7 +104,10 @@ interface RoomEntry {
   rejoining: boolean
   occupants: Map<string, Occupant>
   features: Set<string>
+  /** Our XEP-0421 id in the room, once the room announces the feature (see `adoptSelfOccupantId`). */
   selfOccupantId: string | undefined
+  /** The id on our self-presence while the room's features were unknown (a room we just created). */
+  unconfirmedSelfOccupantId: string | undefined
   nonAnonymous: boolean
   subject: string
   ownNicks: Set<string>
@@ -124,6 +130,8 @@ export interface HistoryQuery {
   before?: string
   /** RSM: messages after this archive id (catch-up). */
   after?: string
+  /** XEP-0313 'start': only messages the room archived at or after this time (epoch ms). */
+  start?: number
   max: number
   /** Our nick there, to tell our messages when we are not in the room. */
   nick?: string
@@ -221,7 +229,10 @@ export class MucModule implements AccountModule {
     if (!query) throw new CoreError('bad-input', `disco#info of ${jid} had no query`)
     const info = parseRoomInfo(jid, query)
     const entry = this.rooms.get(jid)
-    if (entry) entry.features = new Set(info.features)
+    if (entry) {
+      entry.features = new Set(info.features)
+      this.adoptSelfOccupantId(entry)
+    }
     return info
   }
 
@@ -400,7 +411,9 @@ export class MucModule implements AccountModule {
       {
         archive: jid,
         max: q.max,
-        ...(q.after !== undefined ? { after: q.after } : { before: q.before ?? '' })
+        ...(q.start !== undefined ? { start: q.start } : {}),
+        // Forward from `start` without a position is the first page from then, not the newest page.
+        ...(q.after !== undefined ? { after: q.after } : q.before !== undefined || q.start === undefined ? { before: q.before ?? '' } : {})
       },
       (result) => this.onArchived(jid, view, result)
     )
@@ -553,6 +566,9 @@ export class MucModule implements AccountModule {
     // While joining only status 110 marks us (someone else may hold a nick like ours until the
     // room answers); once in, our nick is ours alone.
     const self = p.statuses.includes(STATUS.SELF) || (entry.phase === 'joined' && nick === entry.nick)
+    // Our own presence as the room reflects it carries only the room's id (we send none): kept until
+    // the room's features say whether it stamps them.
+    if (self && p.kind === 'available' && !entry.features.has(NS_OCCUPANT_ID)) entry.unconfirmedSelfOccupantId = parseOccupantId(stanza, true) ?? undefined
     if (p.kind === 'available') this.onAvailable(entry, p, self)
     else this.onUnavailable(entry, nick, p, self)
     return true
@@ -735,11 +751,15 @@ export class MucModule implements AccountModule {
 
   /**
    * Who wrote is the room-assigned address `room/nick` and nothing more: a private message's own
-   * claims (a real JID in it, a nick in its body) are never taken for the sender.
+   * claims (a real JID in it, a nick in its body) are never taken for the sender. Receipts and
+   * markers (usually without a body) are about the messages of that occupant's chat, `room/nick`;
+   * an occupant's message that asks for a receipt gets one when it arrives live.
    */
   private onPrivate(room: string, features: Set<string>, stanza: Element, nick: string, direction: 'in' | 'out', source: RoomPrivateMessage['source'], archivedAt?: number): void {
+    this.onAcknowledgements(`${room}/${nick}`, stanza, direction)
     const body = bodyOf(stanza)
     if (body === null) return
+    const id = typeof stanza.attrs.id === 'string' ? stanza.attrs.id.slice(0, 256) : ''
     const originId = parseOriginId(stanza)
     const occupantId = direction === 'in' ? parseOccupantId(stanza, features.has(NS_OCCUPANT_ID)) : null
     const delayed = archivedAt === undefined ? delayedAt(stanza, (by) => by === this.ctx.domain() || by === this.ctx.ownBareJid() || by === room) : null
@@ -752,7 +772,7 @@ export class MucModule implements AccountModule {
         ...(occupantId ? { occupantId } : {}),
         direction,
         body,
-        id: typeof stanza.attrs.id === 'string' ? stanza.attrs.id.slice(0, 256) : '',
+        id,
         ...(originId ? { originId } : {}),
         at,
         atIsLocal: archivedAt === undefined && delayed === null,
@@ -760,6 +780,20 @@ export class MucModule implements AccountModule {
         source
       }
     })
+    // XEP-0184 allows receipts for private messages: the occupant sees our presence in the room anyway.
+    if (source === 'live' && direction === 'in' && id !== '' && wantsReceipt(stanza) && this.ctx.isOnline()) {
+      this.ctx.client.send(privateReceipt(room, nick, id)).catch(() => undefined)
+    }
+  }
+
+  /** XEP-0184 receipts and XEP-0333 displayed markers in a private chat: from the occupant about ours, or from our other devices about theirs. */
+  private onAcknowledgements(peer: string, stanza: Element, direction: 'in' | 'out'): void {
+    const received = receivedId(stanza)
+    if (received !== null && direction === 'in') this.state(peer, received, 'delivered')
+    const shown = displayedId(stanza)
+    if (shown === null) return
+    if (direction === 'in') this.state(peer, shown, 'read')
+    else this.ctx.emit('displayedElsewhere', { account: this.ctx.account, peer, id: shown })
   }
 
   private onBounce(entry: RoomEntry, stanza: Element, nick: string): void {
@@ -793,6 +827,7 @@ export class MucModule implements AccountModule {
       occupants: new Map(),
       features: new Set(),
       selfOccupantId: undefined,
+      unconfirmedSelfOccupantId: undefined,
       nonAnonymous: false,
       subject: '',
       ownNicks: new Set(),
@@ -815,6 +850,7 @@ export class MucModule implements AccountModule {
     entry.rejoining = rejoining
     entry.occupants.clear()
     entry.selfOccupantId = undefined
+    entry.unconfirmedSelfOccupantId = undefined
     entry.reported = ''
     entry.ownNicks.add(entry.nick)
     this.emitState(entry, { state: 'joining', nick: entry.nick })
@@ -906,6 +942,24 @@ export class MucModule implements AccountModule {
 
   private async refreshFeatures(room: string): Promise<void> {
     await this.roomInfo(room)
+  }
+
+  /**
+   * A room whose features we did not know when it sent our self-presence (one we created: it did
+   * not exist when we asked) turns out to stamp XEP-0421 ids: the id it gave us there is ours, so
+   * our archived messages are told by it rather than by a nick that may change hands.
+   */
+  private adoptSelfOccupantId(entry: RoomEntry): void {
+    const id = entry.unconfirmedSelfOccupantId
+    if (!entry.features.has(NS_OCCUPANT_ID) || id === undefined) return
+    entry.unconfirmedSelfOccupantId = undefined
+    if (entry.phase === 'out' || entry.selfOccupantId !== undefined) return
+    entry.selfOccupantId = id
+    const self = entry.occupants.get(entry.nick)
+    if (self?.self && self.occupantId === undefined) {
+      self.occupantId = id
+      this.emitOccupants(entry, [self], [])
+    }
   }
 
   private async lookupService(): Promise<string | null> {

@@ -226,8 +226,13 @@ export interface MucEvents {
   /** Only a suggestion: never joined automatically. */
   roomInvite: { account: AccountId; invite: RoomInvite }
   roomInviteDeclined: { account: AccountId; room: string; from: string; reason: string }
-  /** Our messages: `sent` when written, `delivered` when the room reflected it, `failed` on a bounce. */
+  /**
+   * Our messages: `sent` when written, `delivered` when the room reflected it, `failed` on a bounce;
+   * private ones (peer `room/nick`) `delivered` and `read` on the occupant's receipt and marker.
+   */
   messageState: CoreEvents['messageState']
+  /** Our other device showed the occupant's private messages up to `id` (peer `room/nick`). */
+  displayedElsewhere: CoreEvents['displayedElsewhere']
 }
 
 /** `emit` over a set of events, as a union of argument tuples: CoreEvents' Emit is assignable to it. */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Account } from '../../../../../src/main/core/account/Account'
 import type { Core } from '../../../../../src/main/core/createCore'
 import { CoreEmitter } from '../../../../../src/main/core/events'
@@ -8,7 +8,8 @@ import { HistoryService } from '../../../../../src/main/core/services/HistorySer
 import type { RoomsService } from '../../../../../src/main/core/services/RoomsService'
 import { MessageStore } from '../../../../../src/main/core/store/MessageStore'
 import type { Occupant, RoomEdit } from '../../../../../src/main/core/xep/0045-muc/types'
-import { asAccountId } from '../../../../../src/shared/model/ids'
+import { asAccountId, asMessageId } from '../../../../../src/shared/model/ids'
+import type { ChatMessage } from '../../../../../src/shared/model/message'
 
 const ACCOUNT = asAccountId('acc-1')
 const ME = 'alice@example.org'
@@ -87,5 +88,62 @@ describe('storage failures of edits', () => {
     expect(reactions()).toEqual([])
     echo(ME, ['👍'], T0 + 2)
     expect(reactions()).toEqual([{ emoji: '👍', count: 1, mine: true }])
+  })
+})
+
+describe('displayed markers (XEP-0333)', () => {
+  const BOB = 'bob@example.org'
+
+  /** A HistoryService over `store` whose account records the displayed markers it is asked to send. */
+  function chatSetup(store: MessageStore) {
+    const events = new CoreEmitter()
+    const displayed = vi.fn((_peer: string, _id: string) => Promise.resolve())
+    const account = { id: ACCOUNT, bareJid: ME, connectionState: () => ({ state: 'online' }), chat: { displayed }, muc: { nick: () => null } } as unknown as Account
+    const core = { events, accounts: { get: () => account } } as unknown as Core
+    const rooms = Object.assign(new EventEmitter(), { isRoom: () => false, nameOf: () => undefined }) as unknown as RoomsService
+    const contacts = Object.assign(new EventEmitter(), { nameOf: (_: string, peer: string) => peer, avatarOf: () => null }) as unknown as ContactsService
+    const history = new HistoryService(core, contacts, rooms, store)
+    services.push(history)
+    const arrive = (id: string, over: Partial<ChatMessage> = {}) =>
+      events.emit('message', {
+        account: ACCOUNT,
+        message: { id: asMessageId(id), peer: BOB, resource: `${BOB}/phone`, direction: 'in', body: `text of ${id}`, at: T0 + Number(id.slice(1)) * 1000, state: 'received', markable: true, ...over }
+      })
+    return { history, events, displayed, arrive }
+  }
+  const stored = () => new Promise((r) => setTimeout(r, 40))
+
+  it('marks what came from the archive or as a carbon, once per read, and not again after a restart', async () => {
+    const store = MessageStore.open(':memory:')
+    const first = chatSetup(store)
+    first.arrive('m1', { source: 'archive' })
+    first.arrive('m2', { source: 'carbon' })
+    first.arrive('m3', { source: 'archive', markable: false })
+    await stored()
+    first.history.markRead(ACCOUNT, BOB)
+    expect(first.displayed.mock.calls).toEqual([[BOB, 'm2']])
+    first.history.markRead(ACCOUNT, BOB)
+    expect(first.displayed).toHaveBeenCalledTimes(1)
+    first.history.dispose()
+    // Parley starts again on the same store: nothing is marked twice; a new message is.
+    const again = chatSetup(store)
+    again.history.markRead(ACCOUNT, BOB)
+    expect(again.displayed).not.toHaveBeenCalled()
+    again.arrive('m4', { source: 'live' })
+    await stored()
+    again.history.markRead(ACCOUNT, BOB)
+    expect(again.displayed.mock.calls).toEqual([[BOB, 'm4']])
+  })
+
+  it('what another device of ours marked counts as marked, also when the marker comes in the same batch as the message', async () => {
+    const store = MessageStore.open(':memory:')
+    const { history, events, displayed, arrive } = chatSetup(store)
+    // A catch-up page: the message and our other device's marker for it, before the batch is written.
+    arrive('m1', { source: 'archive' })
+    events.emit('displayedElsewhere', { account: ACCOUNT, peer: BOB, id: 'm1' })
+    await stored()
+    expect(store.conversation(ACCOUNT, BOB)?.unread).toBe(0)
+    history.markRead(ACCOUNT, BOB)
+    expect(displayed).not.toHaveBeenCalled()
   })
 })

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { type MessageStore } from '../../../../../src/main/core/store/MessageStore'
-import { ACCOUNT, HOUR, ME, PEER, T0, incoming, memoryStore, outgoing } from './helpers'
+import { MessageStore } from '../../../../../src/main/core/store/MessageStore'
+import { ACCOUNT, HOUR, ME, PEER, T0, incoming, memoryStore, outgoing, tempDir } from './helpers'
 
 let store: MessageStore
 afterEach(() => store?.close())
@@ -215,5 +215,50 @@ describe('rooms remembered as rooms', () => {
     store.purge(ACCOUNT)
     expect(store.bookmarkRetractions(ACCOUNT)).toEqual([])
     expect(store.bookmarkRetractions('acc-2')).toEqual([ROOM])
+  })
+})
+
+describe('chat markers (XEP-0333)', () => {
+  it('keeps whether a message asked for markers, across a reopen of the file', () => {
+    const { path, cleanup } = tempDir()
+    try {
+      store = MessageStore.open(path)
+      store.insert([incoming({ id: 'plain', action: true }), incoming({ id: 'asks', markable: true, attachment: true, receiptRequested: true })])
+      store.close()
+      store = MessageStore.open(path)
+      const plain = store.byId(ACCOUNT, PEER, 'plain')
+      const asks = store.byId(ACCOUNT, PEER, 'asks')
+      expect(plain?.markable).toBeUndefined()
+      expect(plain?.action).toBe(true)
+      // The new bit sits next to the others without disturbing them.
+      expect(asks).toMatchObject({ markable: true, attachment: true, receiptRequested: true })
+      expect(asks?.action).toBeUndefined()
+    } finally {
+      store.close()
+      cleanup()
+    }
+  })
+
+  it('names the newest unread incoming markable message, and nothing once the chat is read', () => {
+    store = memoryStore()
+    expect(store.unreadMarkable(ACCOUNT, PEER)).toBeNull()
+    store.insert([
+      incoming({ id: 'a', markable: true, at: T0 + 1000 }),
+      incoming({ id: 'b', markable: true, at: T0 + 2000 }),
+      incoming({ id: 'c', at: T0 + 3000 }),
+      outgoing({ id: 'mine', markable: true, at: T0 + 4000 })
+    ])
+    expect(store.unreadMarkable(ACCOUNT, PEER)?.id).toBe('b')
+    store.markRead(ACCOUNT, PEER)
+    expect(store.unreadMarkable(ACCOUNT, PEER)).toBeNull()
+    // An archive copy of an older message that asked for markers: read already, never named.
+    store.insert([incoming({ id: 'old', markable: true, at: T0 - HOUR })])
+    expect(store.unreadMarkable(ACCOUNT, PEER)).toBeNull()
+    store.insert([incoming({ id: 'd', markable: true, at: T0 + 5000 }), incoming({ id: 'e', markable: true, at: T0 + 6000 })])
+    // Another device of ours marked `d` displayed: only what is newer is still ours to mark.
+    store.markRead(ACCOUNT, PEER, T0 + 5000)
+    expect(store.unreadMarkable(ACCOUNT, PEER)?.id).toBe('e')
+    store.retract(ACCOUNT, PEER, 'e', PEER, T0 + 7000)
+    expect(store.unreadMarkable(ACCOUNT, PEER)).toBeNull()
   })
 })

@@ -13,6 +13,7 @@ import {
   mediatedInvite,
   nickPresence,
   privateMessage,
+  privateReceipt,
   roleQuery,
   roomConfigValues,
   subjectMessage
@@ -49,9 +50,12 @@ describe('XEP-0045 builders', () => {
     expect(groupchatMessage(ROOM, 'id3', 'fixed', { replaces: 'id1' }).getChild('replace', 'urn:xmpp:message-correct:0')?.attrs.id).toBe('id1')
   })
 
-  it('private message, subject, invitations', () => {
+  it('private message (asking for a receipt and markers) and its receipt, subject, invitations', () => {
     expect(privateMessage(ROOM, 'firstwitch', 'p1', 'psst').toString()).toBe(
-      `<message to="${ROOM}/firstwitch" id="p1" type="chat"><body>psst</body><origin-id xmlns="urn:xmpp:sid:0" id="p1"/><x xmlns="http://jabber.org/protocol/muc#user"/></message>`
+      `<message to="${ROOM}/firstwitch" id="p1" type="chat"><body>psst</body><origin-id xmlns="urn:xmpp:sid:0" id="p1"/><request xmlns="urn:xmpp:receipts"/><markable xmlns="urn:xmpp:chat-markers:0"/><x xmlns="http://jabber.org/protocol/muc#user"/></message>`
+    )
+    expect(privateReceipt(ROOM, 'firstwitch', 'p1').toString()).toBe(
+      `<message to="${ROOM}/firstwitch" id="receipt-p1" type="chat"><received xmlns="urn:xmpp:receipts" id="p1"/><store xmlns="urn:xmpp:hints"/><x xmlns="http://jabber.org/protocol/muc#user"/></message>`
     )
     expect(subjectMessage(ROOM, 's1', 'Fire Burn').toString()).toBe(`<message to="${ROOM}" id="s1" type="groupchat"><subject>Fire Burn</subject></message>`)
     expect(mediatedInvite(ROOM, 'hecate@shakespeare.lit', 'Hey').toString()).toBe(

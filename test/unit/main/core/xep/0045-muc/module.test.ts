@@ -4,7 +4,9 @@ import { NS_DATA } from '../../../../../../src/main/core/xep/0004-data-forms'
 import { DiscoModule, NS_DISCO_INFO, NS_DISCO_ITEMS } from '../../../../../../src/main/core/xep/0030-disco'
 import { MucModule, type MucEvents, type RoomState } from '../../../../../../src/main/core/xep/0045-muc'
 import { NS_MUC_OWNER, NS_MUC_USER } from '../../../../../../src/main/core/xep/0045-muc/parse'
+import { NS_RECEIPTS } from '../../../../../../src/main/core/xep/0184-receipts'
 import { NS_CONFERENCE } from '../../../../../../src/main/core/xep/0249-direct-invitations'
+import { NS_MARKERS } from '../../../../../../src/main/core/xep/0333-chat-markers'
 import { MamModule, NS_MAM } from '../../../../../../src/main/core/xep/0313-mam'
 import { NS_SID } from '../../../../../../src/main/core/xep/0359-unique-ids'
 import { NS_OCCUPANT_ID } from '../../../../../../src/main/core/xep/0421-occupant-id'
@@ -384,8 +386,45 @@ describe('MucModule: messages', () => {
     expect(await muc.transmitPrivate({ id: 'pm-out' as never, room: ROOM, nick: 'firstwitch', body: 'hi' })).toBe(true)
     expect(f.sent.at(-1)?.attrs).toMatchObject({ to: `${ROOM}/firstwitch`, type: 'chat', id: 'pm-out' })
     expect(f.sent.at(-1)?.getChild('x', NS_MUC_USER)).toBeTruthy()
+    expect(f.sent.at(-1)?.getChild('request', NS_RECEIPTS)).toBeTruthy()
+    expect(f.sent.at(-1)?.getChild('markable', NS_MARKERS)).toBeTruthy()
     expect(f.eventsNamed<Ev<'messageState'>>('messageState')).toEqual([expect.objectContaining({ peer: `${ROOM}/firstwitch`, id: 'pm-out', state: 'sent' })])
     expect(await muc.transmitPrivate({ id: 'pm-x' as never, room: 'other@chat.shakespeare.lit', nick: 'x', body: 'hi' })).toBe(false)
+  })
+
+  it('receipts and displayed markers in a private chat update our message under room/nick, only from that occupant', async () => {
+    f.clear()
+    const ack = (nick: string, child: Element, attrs: Record<string, string> = {}) =>
+      xml('message', { from: `${ROOM}/${nick}`, to: 'me@example.org/pc', ...attrs }, child, xml('x', { xmlns: NS_MUC_USER }))
+    expect(await f.input(ack('firstwitch', xml('received', { xmlns: NS_RECEIPTS, id: 'pm-out' }), { type: 'chat', id: 'receipt-pm-out' }))).toBe(true)
+    expect(await f.input(ack('firstwitch', xml('displayed', { xmlns: NS_MARKERS, id: 'pm-out' }), { type: 'chat' }))).toBe(true)
+    expect(await f.input(ack('secondwitch', xml('received', { xmlns: NS_RECEIPTS, id: 'pm-2' })))).toBe(true)
+    expect(f.eventsNamed<Ev<'messageState'>>('messageState').map((e) => [e.peer, e.id, e.state])).toEqual([
+      [`${ROOM}/firstwitch`, 'pm-out', 'delivered'],
+      [`${ROOM}/firstwitch`, 'pm-out', 'read'],
+      [`${ROOM}/secondwitch`, 'pm-2', 'delivered']
+    ])
+    // Our other device showed the occupant's messages; a receipt our other device sent is not about ours.
+    const mine = (child: Element) => xml('message', { from: 'me@example.org/phone', to: `${ROOM}/firstwitch`, type: 'chat' }, child)
+    expect(muc.processCarbon(mine(xml('displayed', { xmlns: NS_MARKERS, id: 'their-1' })), 'sent')).toBe(true)
+    expect(muc.processCarbon(mine(xml('received', { xmlns: NS_RECEIPTS, id: 'their-1' })), 'sent')).toBe(true)
+    expect(f.eventsNamed('displayedElsewhere')).toEqual([{ account: 'acc-1', peer: `${ROOM}/firstwitch`, id: 'their-1' }])
+    expect(f.eventsNamed('messageState')).toHaveLength(3)
+    expect(f.eventsNamed('roomPrivateMessage')).toEqual([])
+  })
+
+  it('an occupant’s private message that asks for a receipt gets one through the room, when it arrives live only', async () => {
+    f.clear()
+    const pm = (id: string, request: boolean) =>
+      xml('message', { from: `${ROOM}/firstwitch`, type: 'chat', id }, xml('body', {}, 'psst'), request ? xml('request', { xmlns: NS_RECEIPTS }) : undefined, xml('x', { xmlns: NS_MUC_USER }))
+    await f.input(pm('pm1', true))
+    await f.input(pm('pm2', false))
+    muc.processCarbon(pm('pm3', true), 'received')
+    muc.processArchived(pm('pm4', true), 1_000, () => true)
+    expect(f.eventsNamed('roomPrivateMessage')).toHaveLength(4)
+    expect(f.sent.map((s) => s.toString())).toEqual([
+      `<message to="${ROOM}/firstwitch" id="receipt-pm1" type="chat"><received xmlns="urn:xmpp:receipts" id="pm1"/><store xmlns="urn:xmpp:hints"/><x xmlns="http://jabber.org/protocol/muc#user"/></message>`
+    ])
   })
 
   it('retractions and reactions go out as group chat messages naming the stanza-id', async () => {
@@ -569,6 +608,104 @@ describe('MucModule: discovery, configuration, history', () => {
     expect(f.eventsNamed<Ev<'roomMessage'>>('roomMessage').map((e) => [e.message.stanzaId, e.message.body, e.message.fromUs, e.message.source, e.message.at])).toEqual([
       ['a1', 'When shall we three meet again', false, 'archive', Date.parse('2024-01-01T10:00:00Z')],
       ['a3', 'In thunder', true, 'archive', Date.parse('2024-01-01T10:00:00Z')]
+    ])
+  })
+})
+
+describe('MucModule: the room archive', () => {
+  /** Answers archive queries with these results (nick, body, occupant-id), recording each query. */
+  function archive(results: { nick: string; body: string; occupantId?: string }[]): Element[] {
+    const queries: Element[] = []
+    const respond = f.respond
+    f.respond = async (iq) => {
+      const q = iq.getChild('query', NS_MAM)
+      if (!q) return respond(iq)
+      queries.push(q)
+      const queryid = String(q.attrs.queryid)
+      for (const [i, r] of results.entries()) {
+        const inner = xml(
+          'message',
+          { from: `${ROOM}/${r.nick}`, type: 'groupchat', id: `m${i}` },
+          xml('body', {}, r.body),
+          r.occupantId ? xml('occupant-id', { xmlns: NS_OCCUPANT_ID, id: r.occupantId }) : undefined
+        )
+        const forwarded = xml('forwarded', { xmlns: 'urn:xmpp:forward:0' }, xml('delay', { xmlns: 'urn:xmpp:delay', stamp: '2024-01-01T10:00:00Z' }), inner)
+        await f.input(xml('message', { from: ROOM, to: 'me@example.org/pc' }, xml('result', { xmlns: NS_MAM, queryid, id: `a${i}` }, forwarded)))
+      }
+      return resultReply(iq, xml('fin', { xmlns: NS_MAM, complete: 'true' }))
+    }
+    return queries
+  }
+  const field = (q: Element | undefined, name: string) =>
+    q?.getChild('x', NS_DATA)?.getChildren('field').find((x) => x.attrs.var === name)?.getChildText('value') ?? null
+  const rsm = (q: Element | undefined) => q?.getChild('set', 'http://jabber.org/protocol/rsm')
+
+  it('history() from a time: the XEP-0313 start field, forward (no RSM before: not the newest page); then after a position', async () => {
+    await joined()
+    const queries = archive([])
+    await muc.history(ROOM, { start: Date.parse('2024-01-01T09:55:00Z'), max: 100 })
+    await muc.history(ROOM, { start: Date.parse('2024-01-01T09:55:00Z'), after: 'a7', max: 100 })
+    await muc.history(ROOM, { max: 100 })
+    expect(field(queries[0], 'start')).toBe('2024-01-01T09:55:00.000Z')
+    expect(rsm(queries[0])?.getChild('before')).toBeUndefined()
+    expect(rsm(queries[0])?.getChild('after')).toBeUndefined()
+    expect(field(queries[1], 'start')).toBe('2024-01-01T09:55:00.000Z')
+    expect(rsm(queries[1])?.getChildText('after')).toBe('a7')
+    expect(field(queries[2], 'start')).toBeNull()
+    expect(rsm(queries[2])?.getChild('before')).toBeDefined()
+  })
+
+  const archivedFromUs = () => f.eventsNamed<Ev<'roomMessage'>>('roomMessage').map((e) => [e.message.nick, e.message.body, e.message.fromUs])
+  const handedOver = [
+    { nick: 'thirdwitch', body: 'mine, before I changed nick', occupantId: 'occ-me' },
+    { nick: 'oldwitch', body: 'someone else, with the nick I have now', occupantId: 'occ-other' },
+    { nick: 'oldwitch', body: 'mine, as oldwitch', occupantId: 'occ-me' }
+  ]
+
+  it('tells our archived messages by our occupant-id: a nick that changed hands is not us, our old nick is', async () => {
+    await joined('oldwitch', { occupantId: 'occ-me' })
+    archive(handedOver)
+    await muc.history(ROOM, { max: 100 })
+    expect(archivedFromUs()).toEqual([
+      ['thirdwitch', 'mine, before I changed nick', true],
+      ['oldwitch', 'someone else, with the nick I have now', false],
+      ['oldwitch', 'mine, as oldwitch', true]
+    ])
+  })
+
+  it('in a room we just created (its features unknown at our self-presence) our occupant-id is taken once the room announces XEP-0421', async () => {
+    // The room does not exist yet when we ask: no features, so the id on our self-presence is not believed yet.
+    let exists = false
+    f.respond = (iq) => {
+      if (iq.attrs.to === ROOM && iq.getChild('query', NS_DISCO_INFO)) return exists ? roomInfo(iq, features) : errorReply(iq, 'item-not-found')
+      return errorReply(iq, 'service-unavailable')
+    }
+    const joining = muc.join(ROOM, { nick: 'oldwitch' })
+    await settle()
+    exists = true
+    await f.input(presence('oldwitch', { codes: [110, 201], affiliation: 'owner', role: 'moderator', occupantId: 'occ-me' }))
+    expect(await joining).toMatchObject({ created: true })
+    await settle()
+    expect(muc.occupants(ROOM).find((o) => o.self)?.occupantId).toBe('occ-me')
+    f.clear()
+    archive(handedOver)
+    await muc.history(ROOM, { max: 100 })
+    expect(archivedFromUs()).toEqual([
+      ['thirdwitch', 'mine, before I changed nick', true],
+      ['oldwitch', 'someone else, with the nick I have now', false],
+      ['oldwitch', 'mine, as oldwitch', true]
+    ])
+  })
+
+  it('a room without XEP-0421 is told by nick (its occupant ids are anyone’s)', async () => {
+    features = FEATURES.filter((x) => x !== NS_OCCUPANT_ID)
+    await joined('oldwitch', { occupantId: 'occ-me' })
+    archive(handedOver)
+    await muc.history(ROOM, { max: 100 })
+    expect(archivedFromUs()).toEqual([
+      ['thirdwitch', 'mine, before I changed nick', false],
+      ['oldwitch', 'someone else, with the nick I have now', true],
+      ['oldwitch', 'mine, as oldwitch', true]
     ])
   })
 })
