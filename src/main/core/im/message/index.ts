@@ -10,10 +10,10 @@ import { BoundedMap } from '../../util/BoundedMap'
 import type { Element } from '../../xml'
 import { NS_MUC_USER } from '../../xep/0045-muc/parse'
 import { NS_CHAT_STATES, parseChatState, type ChatStateName } from '../../xep/0085-chat-states'
-import { NS_RECEIPTS, receiptFor, receivedId, wantsReceipt } from '../../xep/0184-receipts'
+import { NS_RECEIPTS, receiptFor, wantsReceipt } from '../../xep/0184-receipts'
 import { delayedAt } from '../../xep/0203-delay'
 import { NS_CORRECTION, replacedId } from '../../xep/0308-correction'
-import { displayedId, displayedMarker, isMarkable, NS_MARKERS } from '../../xep/0333-chat-markers'
+import { displayedMarker, isMarkable, NS_MARKERS } from '../../xep/0333-chat-markers'
 import { parseOriginId, parseStanzaId } from '../../xep/0359-unique-ids'
 import { NS_RETRACT, retractedId, retraction } from '../../xep/0424-retraction'
 import { stripFallback } from '../../xep/0428-fallback'
@@ -21,7 +21,7 @@ import { NS_REACTIONS, parseReactions, reactionsMessage } from '../../xep/0444-r
 import { NS_REPLY, parseReply } from '../../xep/0461-replies'
 import { fileShareOob, sharesFile } from '../../xep/0066-oob'
 import { chatMessage, chatStateMessage, type ChatOptions } from './build'
-import { bodyOf, isAction, messageType } from './parse'
+import { acknowledgements, bodyOf, isAction, messageType } from './parse'
 
 const RECENT = 10_000
 
@@ -197,12 +197,9 @@ export class ChatModule implements AccountModule {
 
   /** Receipts and displayed markers: about our messages when they come in, about theirs from our other devices. */
   private onAcknowledgements(stanza: Element, peer: string, direction: 'in' | 'out'): void {
-    const received = receivedId(stanza)
-    if (received !== null && direction === 'in') this.state(peer, received, 'delivered')
-    const shown = displayedId(stanza)
-    if (shown === null) return
-    if (direction === 'in') this.state(peer, shown, 'read')
-    else this.ctx.emit('displayedElsewhere', { account: this.ctx.account, peer, id: shown })
+    const { states, readElsewhere } = acknowledgements(stanza, direction)
+    for (const [id, state] of states) this.state(peer, id, state)
+    if (readElsewhere !== null) this.ctx.emit('displayedElsewhere', { account: this.ctx.account, peer, id: readElsewhere })
   }
 
   private onEdit(stanza: Element, base: Omit<MessageEdit, 'targetId' | 'change'>): boolean {

@@ -5,17 +5,16 @@ import type { DeliveryState } from '../../../../shared/model/message'
 import type { OwnPresence } from '../../../../shared/model/presence'
 import { sendFromOutbox, type AccountModule } from '../../account/module'
 import { CoreError, toCoreError } from '../../errors'
-import { bodyOf, messageType } from '../../im/message/parse'
+import { acknowledgements, bodyOf, messageType } from '../../im/message/parse'
 import { stanzaError } from '../../stream/IqCaller'
 import { BoundedMap } from '../../util/BoundedMap'
 import { xml, type Child, type Element } from '../../xml'
 import { buildSubmit, NS_DATA, parseDataForm, type DataForm } from '../0004-data-forms'
 import { NS_DISCO_INFO, type DiscoInfo, type DiscoModule } from '../0030-disco'
 import { fileShareOob, sharesFile } from '../0066-oob'
-import { receivedId, wantsReceipt } from '../0184-receipts'
+import { wantsReceipt } from '../0184-receipts'
 import { delayedAt } from '../0203-delay'
 import { directInvitation, NS_CONFERENCE } from '../0249-direct-invitations'
-import { displayedId } from '../0333-chat-markers'
 import type { CarbonDirection } from '../0280-carbons'
 import type { ArchivedMessage, MamModule, MamPage } from '../0313-mam'
 import { NS_SID, parseOriginId } from '../0359-unique-ids'
@@ -788,12 +787,9 @@ export class MucModule implements AccountModule {
 
   /** XEP-0184 receipts and XEP-0333 displayed markers in a private chat: from the occupant about ours, or from our other devices about theirs. */
   private onAcknowledgements(peer: string, stanza: Element, direction: 'in' | 'out'): void {
-    const received = receivedId(stanza)
-    if (received !== null && direction === 'in') this.state(peer, received, 'delivered')
-    const shown = displayedId(stanza)
-    if (shown === null) return
-    if (direction === 'in') this.state(peer, shown, 'read')
-    else this.ctx.emit('displayedElsewhere', { account: this.ctx.account, peer, id: shown })
+    const { states, readElsewhere } = acknowledgements(stanza, direction)
+    for (const [id, state] of states) this.state(peer, id, state)
+    if (readElsewhere !== null) this.ctx.emit('displayedElsewhere', { account: this.ctx.account, peer, id: readElsewhere })
   }
 
   private onBounce(entry: RoomEntry, stanza: Element, nick: string): void {
