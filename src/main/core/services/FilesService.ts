@@ -5,7 +5,6 @@ import type { AccountId } from '../../../shared/model/ids'
 import type { Core } from '../createCore'
 import { CoreError, toCoreError } from '../errors'
 import { download, fetchInlineImage } from '../files/download'
-import { rememberFileShare } from '../xep/0066-oob'
 import type { HistoryService } from './HistoryService'
 
 const PREVIEW_MAX_BYTES = 8 * 1024 * 1024
@@ -46,9 +45,8 @@ export class FilesService extends EventEmitter<{ transfers: [TransferView[]] }> 
         { signal: t.abort.signal, onProgress: (done, total) => this.update(id, { done, total }) }
       )
       .then((url) => {
-        // The message whose body is this link is a file share: the modules that send it add the OOB element.
-        rememberFileShare(a.client, url)
-        this.history.send(account, peer, url, null)
+        // Stored as a file share: it goes out with XEP-0066 data, from the outbox too.
+        this.history.send(account, peer, url, null, { attachment: true })
         this.update(id, { state: 'done', done: file.bytes.byteLength, url })
       })
       .catch((err: unknown) => this.fail(id, err))

@@ -151,7 +151,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   }
 
   /** Stores the message as queued, then sends it now or as soon as the account is online. */
-  send(account: AccountId, peer: string, body: string, replyTo: string | null = null): ChatMessageView {
+  send(account: AccountId, peer: string, body: string, replyTo: string | null = null, opts: { attachment?: boolean } = {}): ChatMessageView {
     const a = this.core.accounts.get(account)
     if (body.trim() === '') throw new CoreError('invalid-argument', 'Empty message')
     const to = this.peerOf(account, peer)
@@ -179,6 +179,9 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       state: 'queued',
       source: 'live',
       ...(body.startsWith('/me ') ? { action: true } : {}),
+      // The link of a file we uploaded: stored as such, so that it goes out with XEP-0066 data
+      // whenever it is sent, also from the outbox after a restart.
+      ...(opts.attachment ? { attachment: true } : {}),
       ...(target ? { replyTo: { id: room ? (target.stanzaId ?? target.id) : target.id, jid: target.direction === 'out' ? a.bareJid : room ? target.resource : to } } : {})
     }
     this.flushInserts()
@@ -526,12 +529,14 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       const replyTo = message.replyTo
       const quoted = replyTo ? this.store.byId(message.account, message.peer, replyTo.id) : null
       const pm = privateOf(message.peer)
-      if (pm) return await a.muc.transmitPrivate({ id: message.id, room: pm.room, nick: pm.nick, body: message.body })
+      const oob = message.attachment ? { oob: { url: message.body, desc: '' } } : {}
+      if (pm) return await a.muc.transmitPrivate({ id: message.id, room: pm.room, nick: pm.nick, body: message.body, ...oob })
       if (this.isRoom(message.account, message.peer)) {
         return await a.muc.transmit({
           id: message.id,
           room: message.peer,
           body: message.body,
+          ...oob,
           ...(replyTo ? { replyTo: { id: replyTo.id, nick: nickOf(replyTo.jid), quote: quoted?.retracted ? '' : (quoted?.body ?? '') } } : {})
         })
       }
@@ -539,6 +544,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
         id: message.id,
         to: message.peer,
         body: message.body,
+        ...oob,
         ...(replyTo ? { replyTo: { id: replyTo.id, to: replyTo.jid, quote: quoted?.retracted ? '' : (quoted?.body ?? '') } } : {})
       })
     } catch {

@@ -19,7 +19,7 @@ import { NS_RETRACT, retractedId, retraction } from '../../xep/0424-retraction'
 import { stripFallback } from '../../xep/0428-fallback'
 import { NS_REACTIONS, parseReactions, reactionsMessage } from '../../xep/0444-reactions'
 import { NS_REPLY, parseReply } from '../../xep/0461-replies'
-import { fileShareOob, sharesFile } from '../../xep/0066-oob'
+import { sharesFile } from '../../xep/0066-oob'
 import { chatMessage, chatStateMessage, type ChatOptions } from './build'
 import { acknowledgements, bodyOf, isAction, messageType } from './parse'
 
@@ -87,9 +87,7 @@ export class ChatModule implements AccountModule {
     const to = parseJid(out.to)
     if (!to) throw new CoreError('invalid-argument', `Not a valid address: ${out.to}`)
     if (!this.ctx.isOnline()) return false
-    // XEP-0066 only for a file we uploaded (its link is the body): a link the user typed is text.
-    const oob = out.oob ?? (out.replaces ? undefined : fileShareOob(this.ctx.client, out.body))
-    const stanza = chatMessage(jidToString(to), out.id, out.body, oob ? { ...out, oob } : out)
+    const stanza = chatMessage(jidToString(to), out.id, out.body, out)
     if (!(await sendFromOutbox(this.ctx, stanza, out.id))) return false
     this.state(jidToString(bare(to)), out.id, 'sent')
     return true

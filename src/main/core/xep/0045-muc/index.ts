@@ -11,7 +11,7 @@ import { BoundedMap } from '../../util/BoundedMap'
 import { xml, type Child, type Element } from '../../xml'
 import { buildSubmit, NS_DATA, parseDataForm, type DataForm } from '../0004-data-forms'
 import { NS_DISCO_INFO, type DiscoInfo, type DiscoModule } from '../0030-disco'
-import { fileShareOob, sharesFile } from '../0066-oob'
+import { sharesFile, type OobData } from '../0066-oob'
 import { wantsReceipt } from '../0184-receipts'
 import { delayedAt } from '../0203-delay'
 import { directInvitation, NS_CONFERENCE } from '../0249-direct-invitations'
@@ -340,8 +340,7 @@ export class MucModule implements AccountModule {
     const entry = this.rooms.get(roomJidOf(out.room))
     if (!entry || entry.phase !== 'joined' || !this.ctx.isOnline()) return false
     entry.sent.set(out.id, true)
-    const oob = out.oob ?? (out.replaces ? undefined : fileShareOob(this.ctx.client, out.body))
-    if (!(await sendFromOutbox(this.ctx, groupchatMessage(entry.jid, out.id, out.body, { ...out, oob }), out.id))) return false
+    if (!(await sendFromOutbox(this.ctx, groupchatMessage(entry.jid, out.id, out.body, out), out.id))) return false
     this.state(entry.jid, out.id, 'sent')
     return true
   }
@@ -373,11 +372,12 @@ export class MucModule implements AccountModule {
    * §7.5: hands a private message to an occupant to the room (for the outbox). True once written,
    * false when we are not in the room or offline: the caller keeps it queued.
    */
-  async transmitPrivate(out: { id: MessageId; room: string; nick: string; body: string }): Promise<boolean> {
+  /** `oob`: the body is the link of a file we uploaded (XEP-0066). */
+  async transmitPrivate(out: { id: MessageId; room: string; nick: string; body: string; oob?: OobData | undefined }): Promise<boolean> {
     const entry = this.rooms.get(roomJidOf(out.room))
     if (!entry || entry.phase !== 'joined' || !this.ctx.isOnline()) return false
     const nick = nickOf(entry.jid, out.nick)
-    const stanza = privateMessage(entry.jid, nick, out.id, out.body, fileShareOob(this.ctx.client, out.body))
+    const stanza = privateMessage(entry.jid, nick, out.id, out.body, out.oob)
     if (!(await sendFromOutbox(this.ctx, stanza, out.id))) return false
     this.state(`${entry.jid}/${nick}`, out.id, 'sent')
     return true

@@ -1,4 +1,3 @@
-import { BoundedMap } from '../../util/BoundedMap'
 import { xml, type Element } from '../../xml'
 
 export const NS_OOB = 'jabber:x:oob'
@@ -50,26 +49,6 @@ export function attachmentOf(message: Element): Attachment | null {
  */
 export function sharesFile(message: Element): boolean {
   return attachmentOf(message)?.bodyIsUrl === true
-}
-
-const SHARES_REMEMBERED = 1_000
-const shares = new WeakMap<object, BoundedMap<string, true>>()
-
-/**
- * The links of the files an account uploaded (XEP-0363) in this run, recorded by the file service
- * under the account's stream (`owner`), where the modules that send look them up: the message
- * that shares one (its body is the link) carries out-of-band data, in one-to-one chats, rooms and
- * private messages alike. A link the user typed is only text and gets none.
- */
-export function rememberFileShare(owner: object, url: string): void {
-  let known = shares.get(owner)
-  if (!known) shares.set(owner, (known = new BoundedMap(SHARES_REMEMBERED)))
-  known.set(url, true)
-}
-
-/** The out-of-band data for a message with this body: only when the body is the link of one of our uploads. */
-export function fileShareOob(owner: object, body: string): OobData | undefined {
-  return shares.get(owner)?.has(body) ? { url: body, desc: '' } : undefined
 }
 
 function httpUrl(text: string): string | null {

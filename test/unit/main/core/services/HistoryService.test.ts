@@ -147,3 +147,59 @@ describe('displayed markers (XEP-0333)', () => {
     expect(displayed).not.toHaveBeenCalled()
   })
 })
+
+describe('file shares (XEP-0066) from the store', () => {
+  const UPLOADED = 'https://upload.example.org/slot/8f3a9c/Makefile'
+  const BOB = 'bob@example.org'
+
+  /** An account whose modules record what they are asked to send, and say whether it went out. */
+  function sending(store = MessageStore.open(':memory:'), goesOut = false) {
+    const sent: { to: string; body: string; oob?: { url: string } }[] = []
+    const record = (out: { to?: string; room?: string; nick?: string; body: string; oob?: { url: string } }) => {
+      sent.push({ to: out.to ?? (out.nick ? `${out.room}/${out.nick}` : (out.room ?? '')), body: out.body, ...(out.oob ? { oob: out.oob } : {}) })
+      return Promise.resolve(goesOut)
+    }
+    const account = {
+      id: ACCOUNT,
+      bareJid: ME,
+      client: { entity: { jid: null } },
+      connectionState: () => ({ state: 'offline' }),
+      chat: { transmit: record },
+      muc: { occupants: () => [], nick: () => 'Alice', transmit: record, transmitPrivate: record },
+      avatars: { avatarOf: () => null }
+    } as unknown as Account
+    const core = { events: new CoreEmitter(), accounts: { get: () => account } } as unknown as Core
+    const rooms = Object.assign(new EventEmitter(), { isRoom: (_: string, peer: string) => peer === ROOM, nameOf: () => 'Tea' }) as unknown as RoomsService
+    const contacts = Object.assign(new EventEmitter(), { nameOf: (_: string, peer: string) => peer, avatarOf: () => null }) as unknown as ContactsService
+    const history = new HistoryService(core, contacts, rooms, store)
+    services.push(history)
+    return { history, store, sent }
+  }
+
+  it('an uploaded file’s link is stored as a file share and goes out with OOB in chats, rooms and private chats; a typed link does not', async () => {
+    const { history, store, sent } = sending()
+    const shared = history.send(ACCOUNT, BOB, UPLOADED, null, { attachment: true })
+    history.send(ACCOUNT, BOB, UPLOADED)
+    history.send(ACCOUNT, ROOM, UPLOADED, null, { attachment: true })
+    history.send(ACCOUNT, `${ROOM}/Bob`, UPLOADED, null, { attachment: true })
+    await vi.waitFor(() => expect(sent).toHaveLength(4))
+    expect(sent).toEqual([
+      { to: BOB, body: UPLOADED, oob: { url: UPLOADED, desc: '' } },
+      { to: BOB, body: UPLOADED },
+      { to: ROOM, body: UPLOADED, oob: { url: UPLOADED, desc: '' } },
+      { to: `${ROOM}/Bob`, body: UPLOADED, oob: { url: UPLOADED, desc: '' } }
+    ])
+    expect(store.byId(ACCOUNT, BOB, shared.id)?.attachment).toBe(true)
+    expect(shared.attachment).toBe(true)
+  })
+
+  it('sent again from the store (a retry; the outbox after a restart reads the same row), it still carries OOB', async () => {
+    const { history, store, sent } = sending()
+    const shared = history.send(ACCOUNT, BOB, UPLOADED, null, { attachment: true })
+    await vi.waitFor(() => expect(sent).toHaveLength(1))
+    store.setState(ACCOUNT, BOB, shared.id, 'failed', { code: 'not-connected', detail: 'offline' })
+    const fresh = sending(store, true)
+    await fresh.history.retry(ACCOUNT, BOB, shared.id)
+    expect(fresh.sent).toEqual([{ to: BOB, body: UPLOADED, oob: { url: UPLOADED, desc: '' } }])
+  })
+})

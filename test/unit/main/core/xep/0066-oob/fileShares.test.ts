@@ -7,7 +7,7 @@ import { xml, type Element } from '../../../../../../src/main/core/xml'
 import { DiscoModule, NS_DISCO_INFO } from '../../../../../../src/main/core/xep/0030-disco'
 import { MucModule, type MucEvents } from '../../../../../../src/main/core/xep/0045-muc'
 import { NS_MUC_USER } from '../../../../../../src/main/core/xep/0045-muc/parse'
-import { fileShareOob, NS_OOB, oobElement, rememberFileShare, sharesFile } from '../../../../../../src/main/core/xep/0066-oob'
+import { NS_OOB, oobElement, sharesFile } from '../../../../../../src/main/core/xep/0066-oob'
 import { MamModule } from '../../../../../../src/main/core/xep/0313-mam'
 import type { ChatMessage } from '../../../../../../src/shared/model/message'
 import { errorReply, fakeContext, OWN, resultReply, settle, type Fake } from '../0045-muc/fakeContext'
@@ -41,31 +41,23 @@ beforeEach(async () => {
 const oobOf = (stanza: Element | undefined) => stanza?.getChild('x', NS_OOB)?.getChildText('url') ?? null
 
 describe('out-of-band data on what we send', () => {
-  it('is the file share of this account only: the same link from another account, or typed, is text', () => {
-    const other = {}
-    rememberFileShare(f.ctx.client, UPLOADED)
-    expect(fileShareOob(f.ctx.client, UPLOADED)).toEqual({ url: UPLOADED, desc: '' })
-    expect(fileShareOob(f.ctx.client, TYPED)).toBeUndefined()
-    expect(fileShareOob(f.ctx.client, ` ${UPLOADED}`)).toBeUndefined()
-    expect(fileShareOob(other, UPLOADED)).toBeUndefined()
-  })
+  // Which messages share a file is the store's to say (HistoryService, see its tests): the modules
+  // add the element when told, and never guess from the body's shape.
+  const shared = { url: UPLOADED, desc: '' }
 
-  it('one-to-one: an uploaded file’s link carries <x xmlns=jabber:x:oob>, a typed link does not', async () => {
-    rememberFileShare(f.ctx.client, UPLOADED)
-    expect(await chat.transmit({ id: 'm1' as never, to: BOB, body: UPLOADED })).toBe(true)
+  it('one-to-one: a file share carries <x xmlns=jabber:x:oob>, a link in the body alone does not', async () => {
+    expect(await chat.transmit({ id: 'm1' as never, to: BOB, body: UPLOADED, oob: shared })).toBe(true)
     expect(await chat.transmit({ id: 'm2' as never, to: BOB, body: TYPED })).toBe(true)
-    // A correction that happens to be the link is an edit, not a file share.
     expect(await chat.transmit({ id: 'm3' as never, to: BOB, body: UPLOADED, replaces: 'm1' })).toBe(true)
     expect(f.sent.map(oobOf)).toEqual([UPLOADED, null, null])
     expect(f.sent[0]?.getChild('body')?.text()).toBe(UPLOADED)
   })
 
   it('group chat and private messages through the room: the same rule', async () => {
-    rememberFileShare(f.ctx.client, UPLOADED)
-    expect(await muc.transmit({ id: 'g1' as never, room: ROOM, body: UPLOADED })).toBe(true)
-    expect(await muc.transmit({ id: 'g2' as never, room: ROOM, body: TYPED })).toBe(true)
-    expect(await muc.transmitPrivate({ id: 'p1' as never, room: ROOM, nick: 'witch', body: UPLOADED })).toBe(true)
-    expect(await muc.transmitPrivate({ id: 'p2' as never, room: ROOM, nick: 'witch', body: TYPED })).toBe(true)
+    expect(await muc.transmit({ id: 'g1' as never, room: ROOM, body: UPLOADED, oob: shared })).toBe(true)
+    expect(await muc.transmit({ id: 'g2' as never, room: ROOM, body: UPLOADED })).toBe(true)
+    expect(await muc.transmitPrivate({ id: 'p1' as never, room: ROOM, nick: 'witch', body: UPLOADED, oob: shared })).toBe(true)
+    expect(await muc.transmitPrivate({ id: 'p2' as never, room: ROOM, nick: 'witch', body: UPLOADED })).toBe(true)
     expect(f.sent.map((s) => [s.attrs.type, oobOf(s)])).toEqual([
       ['groupchat', UPLOADED],
       ['groupchat', null],
