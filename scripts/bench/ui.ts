@@ -4,6 +4,7 @@
 // API) in each; next to floors measured in the same run (the bare roster fetch and the bare
 // delivery of the burst by the server). Converse.js 14 needs 18 s for 1,000 contacts (one 11 s
 // freeze), never shows 5,000, and 62 s for 1,000 messages (figures from the brief).
+import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -121,6 +122,8 @@ async function showRoster(page: Page, harness: Awaited<ReturnType<typeof startHa
 }
 
 export async function benchUi(): Promise<Row[]> {
+  // The harness serves the built renderer: measure the current source, not a missing or stale build.
+  if (!existsSync('out/renderer/index.html')) throw new Error('No built renderer in out/renderer: run `npm run build` first (npm run bench and npm run bench:ui do)')
   const server = await startProsody({ logLevel: 'warn' })
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
   const rows: Row[] = []
