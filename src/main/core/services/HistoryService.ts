@@ -62,6 +62,8 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   private readonly olderExhausted = new Set<string>()
   private readonly fetchingOlder = new Map<string, Promise<void>>()
   private readonly sentThisRun = new Set<AccountId>()
+  /** Displayed markers that could not go out (see `sendMarker`), by chat. */
+  private readonly owedMarkers = new Map<string, { account: AccountId; to: string; id: string }>()
   private pending: { input: StoredMessageInput; account: AccountId }[] = []
   private flushTimer: NodeJS.Timeout | null = null
   /** Batches the store refused so far: an archive catch-up does not move past a page that had one. */
@@ -94,7 +96,9 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     events.on('displayedElsewhere', ({ account, peer, id }) => this.onDisplayedElsewhere(account, peer, id))
     events.on('chatState', ({ account, peer, state }) => this.setTyping(account, peer, state === 'composing'))
     events.on('connectionState', ({ account, state }) => {
-      if (state.state === 'online') void this.flushOutbox(account)
+      if (state.state !== 'online') return
+      void this.flushOutbox(account)
+      this.sendOwedMarkers(account)
     })
     // After initial presence: messages that arrived before it went to offline storage, which a server
     // may leave to the archive once the client uses MAM; the query must start after them.
@@ -279,11 +283,32 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
    */
   markRead(account: AccountId, peer: string): void {
     const to = this.peerOf(account, peer)
-    const marker = privateOf(to) || this.isRoom(account, to) ? null : this.store.unreadMarkable(account, to)
+    const marker = this.isRoom(account, to) ? null : this.store.unreadMarkable(account, to)
     const conv = this.store.markRead(account, to)
     if (!conv) return
     this.emitConversation(account, to)
-    if (marker) void this.core.accounts.get(account).chat.displayed(to, marker.id)
+    if (marker) void this.sendMarker(account, to, marker.id)
+  }
+
+  /**
+   * A displayed marker, in a chat or a private chat through a room. One that cannot go out now
+   * (offline, not in the room) is owed, the newest per chat, and sent when the account is online
+   * again; the read position has moved already, so nothing else would send it.
+   */
+  private async sendMarker(account: AccountId, to: string, id: string): Promise<void> {
+    const key = keyOf(account, to)
+    const a = this.account(account)
+    const pm = privateOf(to)
+    const sent = a ? await (pm ? a.muc.displayedPrivate(pm.room, pm.nick, id) : a.chat.displayed(to, id)).catch(() => false) : false
+    if (sent) {
+      if (this.owedMarkers.get(key)?.id === id) this.owedMarkers.delete(key)
+    } else {
+      this.owedMarkers.set(key, { account, to, id })
+    }
+  }
+
+  private sendOwedMarkers(account: AccountId): void {
+    for (const owed of [...this.owedMarkers.values()]) if (owed.account === account) void this.sendMarker(owed.account, owed.to, owed.id)
   }
 
   unreadTotal(): number {
@@ -498,7 +523,8 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       source: m.source,
       ...(m.originId ? { originId: m.originId } : {}),
       ...(m.body.startsWith('/me ') ? { action: true } : {}),
-      ...(m.attachment ? { attachment: true } : {})
+      ...(m.attachment ? { attachment: true } : {}),
+      ...(m.markable ? { markable: true } : {})
     })
   }
 

@@ -103,10 +103,11 @@ export class ChatModule implements AccountModule {
     return this.sendEdit((id) => reactionsMessage(peer, id, targetId, emojis))
   }
 
-  /** XEP-0333: the user has seen the conversation up to message `id`. */
-  async displayed(peer: string, id: string): Promise<void> {
-    if (!this.ctx.isOnline() || !this.mayAcknowledge(peer)) return
-    await this.ctx.client.send(displayedMarker(peer, id)).catch(() => undefined)
+  /** XEP-0333: the user has seen the conversation up to message `id`. False when it could not go out now (offline). */
+  async displayed(peer: string, id: string): Promise<boolean> {
+    if (!this.mayAcknowledge(peer)) return true // withheld on purpose: nothing is owed
+    if (!this.ctx.isOnline()) return false
+    return sendFromOutbox(this.ctx, displayedMarker(peer, id), `displayed-${id}`)
   }
 
   /** XEP-0085: tell the peer we are typing, paused, and so on. Dropped silently when offline. */

@@ -3,7 +3,7 @@ import { xml, type Child, type Element } from '../../xml'
 import { NS_DATA, type DataForm } from '../0004-data-forms'
 import { oobElement, type OobData } from '../0066-oob'
 import { NS_RECEIPTS, receiptRequest } from '../0184-receipts'
-import { markable } from '../0333-chat-markers'
+import { markable, NS_MARKERS } from '../0333-chat-markers'
 import { replaceElement } from '../0308-correction'
 import { originId } from '../0359-unique-ids'
 import { fallback } from '../0428-fallback'
@@ -83,6 +83,17 @@ export function privateMessage(room: string, nick: string, id: string, body: str
 }
 
 /** XEP-0184 §5: the receipt for an occupant's private message `id`, through the room (with the §7.5 marker). */
+/** XEP-0333 `displayed` to an occupant, marked as part of the room's private chat. */
+export function privateDisplayed(room: string, nick: string, id: string): Element {
+  return xml(
+    'message',
+    { to: `${room}/${nick}`, id: `displayed-${id}`, type: 'chat' },
+    xml('displayed', { xmlns: NS_MARKERS, id }),
+    xml('store', { xmlns: 'urn:xmpp:hints' }),
+    xml('x', { xmlns: NS_MUC_USER })
+  )
+}
+
 export function privateReceipt(room: string, nick: string, id: string): Element {
   return xml(
     'message',

@@ -16,6 +16,7 @@ import { wantsReceipt } from '../0184-receipts'
 import { delayedAt } from '../0203-delay'
 import { directInvitation, NS_CONFERENCE } from '../0249-direct-invitations'
 import type { CarbonDirection } from '../0280-carbons'
+import { isMarkable } from '../0333-chat-markers'
 import type { ArchivedMessage, MamModule, MamPage } from '../0313-mam'
 import { NS_SID, parseOriginId } from '../0359-unique-ids'
 import { NS_OCCUPANT_ID, parseOccupantId } from '../0421-occupant-id'
@@ -33,6 +34,7 @@ import {
   mediatedInvite,
   nickPresence,
   ownerQuery,
+  privateDisplayed,
   privateMessage,
   privateReceipt,
   roleQuery,
@@ -370,9 +372,9 @@ export class MucModule implements AccountModule {
 
   /**
    * §7.5: hands a private message to an occupant to the room (for the outbox). True once written,
-   * false when we are not in the room or offline: the caller keeps it queued.
+   * false when we are not in the room or offline: the caller keeps it queued. `oob`: the body is
+   * the link of a file we uploaded (XEP-0066).
    */
-  /** `oob`: the body is the link of a file we uploaded (XEP-0066). */
   async transmitPrivate(out: { id: MessageId; room: string; nick: string; body: string; oob?: OobData | undefined }): Promise<boolean> {
     const entry = this.rooms.get(roomJidOf(out.room))
     if (!entry || entry.phase !== 'joined' || !this.ctx.isOnline()) return false
@@ -381,6 +383,13 @@ export class MucModule implements AccountModule {
     if (!(await sendFromOutbox(this.ctx, stanza, out.id))) return false
     this.state(`${entry.jid}/${nick}`, out.id, 'sent')
     return true
+  }
+
+  /** XEP-0333 in a private chat through the room: we read the occupant's messages up to `id`. False when it could not go out now. */
+  async displayedPrivate(room: string, nick: string, id: string): Promise<boolean> {
+    const entry = this.rooms.get(roomJidOf(room))
+    if (!entry || entry.phase !== 'joined' || !this.ctx.isOnline()) return false
+    return sendFromOutbox(this.ctx, privateDisplayed(entry.jid, nickOf(entry.jid, nick), id), `displayed-${id}`)
   }
 
   /** §7.5: a private message to an occupant, by nick. */
@@ -776,6 +785,7 @@ export class MucModule implements AccountModule {
         at,
         atIsLocal: archivedAt === undefined && delayed === null,
         ...(sharesFile(stanza) ? { attachment: true as const } : {}),
+        ...(direction === 'in' && isMarkable(stanza) ? { markable: true as const } : {}),
         source
       }
     })

@@ -129,6 +129,8 @@ export interface RoomPrivateMessage {
   atIsLocal: boolean
   /** XEP-0066: the body is the link of a shared file. */
   attachment?: true
+  /** XEP-0333: the occupant asks to know when we read it (incoming only). */
+  markable?: true
   source: 'live' | 'carbon' | 'archive'
 }
 

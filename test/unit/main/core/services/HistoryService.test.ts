@@ -97,8 +97,17 @@ describe('displayed markers (XEP-0333)', () => {
   /** A HistoryService over `store` whose account records the displayed markers it is asked to send. */
   function chatSetup(store: MessageStore) {
     const events = new CoreEmitter()
-    const displayed = vi.fn((_peer: string, _id: string) => Promise.resolve())
-    const account = { id: ACCOUNT, bareJid: ME, connectionState: () => ({ state: 'online' }), chat: { displayed }, muc: { nick: () => null } } as unknown as Account
+    let online = true
+    const displayed = vi.fn((_peer: string, _id: string) => Promise.resolve(online))
+    const displayedPrivate = vi.fn((_room: string, _nick: string, _id: string) => Promise.resolve(online))
+    const account = {
+      id: ACCOUNT,
+      bareJid: ME,
+      connectionState: () => ({ state: online ? 'online' : 'offline' }),
+      chat: { displayed },
+      muc: { nick: () => null, displayedPrivate, joinedRooms: () => [] },
+      avatars: { avatarOf: () => null }
+    } as unknown as Account
     const core = { events, accounts: { get: () => account } } as unknown as Core
     const rooms = Object.assign(new EventEmitter(), { isRoom: () => false, nameOf: () => undefined }) as unknown as RoomsService
     const contacts = Object.assign(new EventEmitter(), { nameOf: (_: string, peer: string) => peer, avatarOf: () => null }) as unknown as ContactsService
@@ -109,7 +118,11 @@ describe('displayed markers (XEP-0333)', () => {
         account: ACCOUNT,
         message: { id: asMessageId(id), peer: BOB, resource: `${BOB}/phone`, direction: 'in', body: `text of ${id}`, at: T0 + Number(id.slice(1)) * 1000, state: 'received', markable: true, ...over }
       })
-    return { history, events, displayed, arrive }
+    const setOnline = (value: boolean) => {
+      online = value
+      events.emit('connectionState', { account: ACCOUNT, state: { state: value ? 'online' : 'offline' } } as never)
+    }
+    return { history, events, displayed, displayedPrivate, arrive, setOnline }
   }
   const stored = () => new Promise((r) => setTimeout(r, 40))
 
@@ -133,6 +146,40 @@ describe('displayed markers (XEP-0333)', () => {
     await stored()
     again.history.markRead(ACCOUNT, BOB)
     expect(again.displayed.mock.calls).toEqual([[BOB, 'm4']])
+  })
+
+  it('a chat read while offline owes its marker, which goes out when the account is online again', async () => {
+    const { history, displayed, arrive, setOnline } = chatSetup(MessageStore.open(':memory:'))
+    arrive('m1')
+    arrive('m2')
+    await stored()
+    setOnline(false)
+    history.markRead(ACCOUNT, BOB)
+    await stored()
+    expect(displayed).toHaveBeenCalledTimes(1)
+    setOnline(true)
+    await vi.waitFor(() => expect(displayed).toHaveBeenCalledTimes(2))
+    expect(displayed.mock.calls).toEqual([
+      [BOB, 'm2'],
+      [BOB, 'm2']
+    ])
+    // Paid: another reconnect sends nothing.
+    await stored()
+    setOnline(true)
+    await stored()
+    expect(displayed).toHaveBeenCalledTimes(2)
+  })
+
+  it('a private chat through a room is marked through the room', async () => {
+    const { history, events, displayed, displayedPrivate } = chatSetup(MessageStore.open(':memory:'))
+    events.emit('roomPrivateMessage', {
+      account: ACCOUNT,
+      message: { room: ROOM, nick: 'Bob', direction: 'in', body: 'psst', id: 'p1', at: T0, atIsLocal: true, source: 'live', markable: true }
+    })
+    await stored()
+    history.markRead(ACCOUNT, `${ROOM}/Bob`)
+    await vi.waitFor(() => expect(displayedPrivate.mock.calls).toEqual([[ROOM, 'Bob', 'p1']]))
+    expect(displayed).not.toHaveBeenCalled()
   })
 
   it('what another device of ours marked counts as marked, also when the marker comes in the same batch as the message', async () => {
