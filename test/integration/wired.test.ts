@@ -99,6 +99,16 @@ describe.skipIf(t.domains.noReg === null)('rooms through the services', () => {
     expect(b.rooms.list().find((r) => r.room === room)?.reason).toMatchObject({ kind: 'kicked', text: 'Too loud' })
   })
 
+  it('a new room name set by its owner reaches the other occupant’s room list (status 104)', async () => {
+    const { a, alice, b, bob, room } = await roomOfTwo('named')
+    await until(() => b.rooms.list().find((r) => r.room === room)?.name === 'named')
+    a.conversations.send(alice.id, room, 'before the new name')
+    await until(() => b.store.page(bob.id, room, {}).length === 1)
+    await a.accounts.get(alice.id).muc.configure(room, { name: 'Renamed' })
+    await until(() => b.rooms.list().find((r) => r.room === room)?.name === 'Renamed')
+    expect(b.conversations.list().find((c) => c.peer === room)?.name).toBe('Renamed')
+  })
+
   it('an occupant’s avatar, as their presence in the room announces it, reaches the occupant list', async () => {
     const { a, alice, b, bob, room } = await roomOfTwo('faces')
     const hash = await a.accounts.get(alice.id).avatars.setOwnAvatar(PNG)

@@ -66,6 +66,7 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
       this.emit('invites', this.inviteList())
     })
     events.on('roomInviteDeclined', ({ account, room, from, reason }) => this.emit('declined', { account, room, from, reason }))
+    events.on('roomConfigChanged', ({ account, room }) => void this.learnInfo(account, room))
     events.on('bookmarks', ({ account, bookmarks, initial, upserted, removed }) => {
       // Rooms forgotten while offline: their bookmarks are not rooms of ours any more (retracted below).
       const forgotten = this.forgotten(account)

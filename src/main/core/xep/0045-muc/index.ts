@@ -817,6 +817,7 @@ export class MucModule implements AccountModule {
     if (codes.some((c) => c === STATUS.CONFIG_CHANGED || (c >= 170 && c <= 174))) {
       this.refreshFeatures(entry.jid).catch(() => undefined)
     }
+    if (codes.includes(STATUS.CONFIG_CHANGED)) this.ctx.emit('roomConfigChanged', { account: this.ctx.account, room: entry.jid })
   }
 
   // --- helpers ---------------------------------------------------------------------------------

@@ -228,6 +228,8 @@ export interface MucEvents {
   /** Only a suggestion: never joined automatically. */
   roomInvite: { account: AccountId; invite: RoomInvite }
   roomInviteDeclined: { account: AccountId; room: string; from: string; reason: string }
+  /** Status 104: the room's configuration changed (its name, avatar, archive…): what it says of itself is worth asking again. */
+  roomConfigChanged: { account: AccountId; room: string }
   /**
    * Our messages: `sent` when written, `delivered` when the room reflected it, `failed` on a bounce;
    * private ones (peer `room/nick`) `delivered` and `read` on the occupant's receipt and marker.
