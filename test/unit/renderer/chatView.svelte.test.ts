@@ -105,6 +105,23 @@ describe('Chat view', () => {
     expect(document.querySelector('[data-id="1"]')?.classList.contains('out')).toBe(true)
   })
 
+  test('two messages with the same id (a peer reusing one, or room messages without one) both show, and arrows move between them', async () => {
+    const at = Date.now()
+    await open([
+      message({ id: asMessageId('1'), rowId: 7, at, body: 'first' }),
+      message({ id: asMessageId('1'), rowId: 8, at: at + 1, body: 'second' }),
+      message({ id: asMessageId(''), rowId: 9, at: at + 2, body: 'third' }),
+      message({ id: asMessageId(''), rowId: 10, at: at + 3, body: 'fourth' })
+    ])
+    const rows = [...document.querySelectorAll<HTMLElement>('.message')]
+    expect(rows.map((r) => r.querySelector('.bubble')?.textContent)).toEqual([expect.stringContaining('first'), expect.stringContaining('second'), expect.stringContaining('third'), expect.stringContaining('fourth')])
+    expect(rows.filter((r) => r.tabIndex === 0).map((r) => r.dataset.key)).toEqual(['row:10'])
+    rows[3]!.focus()
+    await fireEvent.keyDown(rows[3]!, { key: 'ArrowUp' })
+    await settle(1)
+    expect(document.activeElement).toBe(document.querySelector('.message[data-key="row:9"]'))
+  })
+
   test('state changes arrive as events and update the icon', async () => {
     const { bridge } = await open([message({ id: asMessageId('x'), direction: 'out', state: 'sent', body: 'hi' })])
     bridge.emit('messageStates', [{ account: A1, peer: PEER, id: asMessageId('x'), state: 'delivered' }])

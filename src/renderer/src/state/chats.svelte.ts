@@ -36,7 +36,7 @@ export class MessageLog {
   detached = $state(false)
   loadingNewer = $state(false)
   /** A message to bring into view; `seq` changes with every request (the same message twice). */
-  focus = $state.raw<{ id: string; seq: number } | null>(null)
+  focus = $state.raw<{ key: string; seq: number } | null>(null)
   /** Briefly highlighted after a jump (search hit, reply quote). */
   highlighted = $state<string | null>(null)
 
@@ -77,7 +77,7 @@ export class MessageLog {
     if (!first) return
     this.loadingOlder = true
     try {
-      const page = await api.chats.history({ account: this.account, peer: this.peer, before: { at: first.at, id: first.id }, limit: PAGE_SIZE })
+      const page = await api.chats.history({ account: this.account, peer: this.peer, before: { at: first.at, id: first.id, ...(first.rowId ? { rowId: first.rowId } : {}) }, limit: PAGE_SIZE })
       const fresh = this.#fresh(page)
       // A short page is the beginning; a page of nothing new would only repeat itself.
       if (page.length < PAGE_SIZE || fresh.length === 0) this.complete = true
@@ -141,30 +141,32 @@ export class MessageLog {
       }
       target = this.messages.find((m) => m.rowId === rowId)
     }
-    if (target) this.focusOn(target.id)
+    if (target) this.focusOn(messageKey(target))
   }
 
   /** Brings a loaded message into view and highlights it for a moment. */
-  focusOn(id: string, highlightMs = 2_000): void {
-    this.focus = { id, seq: ++this.#focusSeq }
-    this.highlighted = id
+  focusOn(key: string, highlightMs = 2_000): void {
+    this.focus = { key, seq: ++this.#focusSeq }
+    this.highlighted = key
     clearTimeout(this.#highlightTimer)
     this.#highlightTimer = setTimeout(() => {
-      if (this.highlighted === id) this.highlighted = null
+      if (this.highlighted === key) this.highlighted = null
     }, highlightMs)
   }
 
   /** Corrections, retractions and reactions, by id; quotes of a changed message follow it. */
   applyUpdates(list: readonly ChatMessageView[]): void {
     const byId = new Map<string, ChatMessageView>()
+    const byKey = new Map<string, ChatMessageView>()
     for (const m of list) {
       byId.set(m.id, m)
       if (m.stanzaId) byId.set(m.stanzaId, m)
+      byKey.set(messageKey(m), m)
     }
     let changed = false
     const next = this.messages.map((m) => {
-      const update = byId.get(m.id)
-      if (update && update.id === m.id) {
+      const update = byKey.get(messageKey(m))
+      if (update) {
         changed = true
         return { ...update, account: m.account }
       }
@@ -228,8 +230,7 @@ export class MessageLog {
   #fresh(list: readonly ChatMessageView[]): ChatMessageView[] {
     const out: ChatMessageView[] = []
     for (const m of list) {
-      // The store's row names a message; its id alone does not (a peer may reuse one for another text).
-      const key = m.rowId === undefined ? `id:${m.id}` : `row:${m.rowId}`
+      const key = messageKey(m)
       if (this.#ids.has(key)) continue
       this.#ids.add(key)
       out.push(m)
@@ -237,6 +238,12 @@ export class MessageLog {
     return out
   }
 }
+
+/**
+ * What names a message in the window: its store row when it has one, else its id. The id alone
+ * does not (a peer may reuse one for another text; room messages may carry none).
+ */
+export const messageKey = (m: Pick<ChatMessageView, 'id' | 'rowId'>): string => (m.rowId === undefined ? `id:${m.id}` : `row:${m.rowId}`)
 
 /** A file picked, dropped or pasted, waiting for the user to send it. */
 export interface PendingFile {
