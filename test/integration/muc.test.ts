@@ -309,6 +309,10 @@ describe('group chats (XEP-0045)', () => {
     expect(carol.core.rooms.inviteList()).toEqual([])
     expect(await heard).toMatchObject({ account: alice.id, room, from: carol.jid })
     expect(declined).toEqual([{ account: alice.id, room, from: carol.jid, reason: '' }])
+    // A "decline" from a bare JID that is not one of Alice's rooms (a hostile server can send one;
+    // a client's full JID is not even read as a room) puts nothing on her screen.
+    alice.core.events.emit('roomInviteDeclined', { account: alice.id, room: carol.jid, from: 'boss@example.org', reason: 'you are fired' })
+    expect(declined).toHaveLength(1)
 
     // XEP-0249 has no decline: nothing goes out, the invitation just goes away.
     const direct = bob.rec.seen('roomInvite', (e) => e.invite.room === room && e.invite.kind === 'direct')

@@ -65,7 +65,11 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
       })
       this.emit('invites', this.inviteList())
     })
-    events.on('roomInviteDeclined', ({ account, room, from, reason }) => this.emit('declined', { account, room, from, reason }))
+    // Only a room of ours can tell us that someone declined our invitation to it: anyone else's
+    // "decline" would put their words on screen under a name of their choosing.
+    events.on('roomInviteDeclined', ({ account, room, from, reason }) => {
+      if (this.rooms.has(keyOf(account, room))) this.emit('declined', { account, room, from, reason })
+    })
     events.on('roomConfigChanged', ({ account, room }) => void this.learnInfo(account, room))
     events.on('bookmarks', ({ account, bookmarks, initial, upserted, removed }) => {
       // Rooms forgotten while offline: their bookmarks are not rooms of ours any more (retracted below).
@@ -182,8 +186,9 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
   async declineInvite(account: AccountId, room: string): Promise<void> {
     const jid = normaliseRoom(room)
     const inviter = this.mediated.get(keyOf(account, jid))
-    this.dropInvite(account, jid)
+    // Told first, dropped after: offline, the invitation stays to be declined (or accepted) later.
     if (inviter) await this.require(account).muc.declineInvite(jid, inviter)
+    this.dropInvite(account, jid)
   }
 
   dropAccount(account: AccountId): void {

@@ -6,6 +6,7 @@
 import { getContext, setContext } from 'svelte'
 import type { ChatMessageView, Notice } from '../../../shared/ipc/contract'
 import { errorKey } from '../lib/errors'
+import { neutraliseBidi } from '../lib/text'
 import { on } from '../lib/api'
 import { I18N_KEY, I18n, setI18nContext } from '../lib/i18n.svelte'
 import type { AccountId } from '../../../shared/model/ids'
@@ -90,8 +91,9 @@ function noticeText({ i18n, contacts, rooms }: AppState, n: Notice): string {
     case 'registered':
       return i18n.t('notice.registered', { jid: n.jid })
     case 'invite-declined': {
-      const room = rooms.get(n.account, n.room)?.name || n.room
-      return n.reason === '' ? i18n.t('notice.inviteDeclined', { name, room }) : i18n.t('notice.inviteDeclinedWhy', { name, room, reason: n.reason })
+      const room = neutraliseBidi(rooms.get(n.account, n.room)?.name || n.room)
+      const who = neutraliseBidi(name)
+      return n.reason === '' ? i18n.t('notice.inviteDeclined', { name: who, room }) : i18n.t('notice.inviteDeclinedWhy', { name: who, room, reason: neutraliseBidi(n.reason) })
     }
   }
 }
