@@ -165,7 +165,7 @@ export class ChatModule implements AccountModule {
     m: { peer: string; direction: 'in' | 'out'; id: string; at: number; full: string; arrival: Arrival }
   ): ChatMessage | null {
     const origin = parseOriginId(stanza)
-    const key = m.arrival.source === 'live' ? liveKey(m.direction, m.peer, origin, m.id, rawBody) : null
+    const key = m.arrival.source === 'live' ? liveKey(m.direction, m.peer, origin, m.id, rawBody, m.at) : null
     if (key !== null) {
       if (this.seen.has(key)) return null
       this.seen.set(key, true)
@@ -247,10 +247,11 @@ export class ChatModule implements AccountModule {
  * (stream management after a reconnect), the same id with another body is another message.
  * Mirrors the store's rules 2 and 3. Null when the message has neither.
  */
-function liveKey(direction: 'in' | 'out', peer: string, origin: string | null, id: string, body: string): string | null {
+function liveKey(direction: 'in' | 'out', peer: string, origin: string | null, id: string, body: string, at: number): string | null {
   if (origin !== null && origin !== '') return `${direction}|${peer}|origin|${origin}`
   if (id === '') return null
-  return `${direction}|${peer}|id|${id}|${createHash('sha256').update(body).digest('base64url')}`
+  // Per day, as the store compares (±1 day): a bot whose counter ids restart may say the same again tomorrow.
+  return `${direction}|${peer}|id|${id}|${Math.floor(at / 86_400_000)}|${createHash('sha256').update(body).digest('base64url')}`
 }
 
 /**

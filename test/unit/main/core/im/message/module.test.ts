@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ChatModule } from '../../../../../../src/main/core/im/message'
 import { chatMessage } from '../../../../../../src/main/core/im/message/build'
 import { MessageStore } from '../../../../../../src/main/core/store/MessageStore'
@@ -47,6 +47,18 @@ describe('ChatModule: live de-duplication', () => {
     await f.input(fromBob('2', 'hello'))
     expect(received()).toEqual(['hello', 'hello'])
     expect(f.eventsNamed<{ message: ChatMessage }>('message').map((e) => e.message.id)).toEqual(['1', '2'])
+  })
+
+  it('keeps the same id and body on another day (a bot whose counter restarted says it again)', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 27, 9), toFake: ['Date'] })
+    try {
+      await f.input(fromBob('1', 'disk full'))
+      vi.setSystemTime(Date.UTC(2026, 10, 28, 9))
+      await f.input(fromBob('1', 'disk full'))
+    } finally {
+      vi.useRealTimers()
+    }
+    expect(received()).toEqual(['disk full', 'disk full'])
   })
 
   it('trusts an origin-id: a resend with another stanza id is dropped', async () => {
