@@ -98,6 +98,10 @@ describe("dates in the user's own locale", () => {
     expect(formatLocaleFor('en', ['en_US', 'C', 'de-AT'])).toBe('de-AT')
     expect(formatLocaleFor('en', [])).toBe('en')
     expect(formatLocaleFor('zh-CN', ['en_US'])).toBe('zh-CN')
+    // Chosen in settings rather than followed: the chosen language's dates and sorting.
+    expect(formatLocaleFor('zh-CN', ['en-US'], true)).toBe('zh-CN')
+    expect(formatLocaleFor('zh-CN', ['en-US', 'zh-TW'], true)).toBe('zh-TW')
+    expect(formatLocaleFor('en', ['de-DE'], true)).toBe('en')
   })
 
   test('the app passes the OS locales through (from main, else from Chromium)', async () => {

@@ -44,14 +44,15 @@ function formattable(tag: string): boolean {
 }
 
 /**
- * The locale for dates and times: the user's system locale of the UI's language (en-GB keeps 24 h),
- * else their first system locale (a German system shows German dates in the English UI it falls
- * back to), else the UI language.
+ * The locale for dates, times and sorting: the user's system locale of the UI's language (en-GB
+ * keeps 24 h); else, when the UI follows the system, their first system locale (a German system
+ * shows German dates in the English UI it falls back to); else the UI language itself (Chinese
+ * chosen on an English system gets Chinese dates and pinyin order).
  */
-export function formatLocaleFor(locale: Locale, systemLocales: readonly string[]): string {
+export function formatLocaleFor(locale: Locale, systemLocales: readonly string[], chosen = false): string {
   const prefix = locale === 'zh-CN' ? 'zh' : 'en'
   const usable = systemLocales.filter(formattable)
-  return usable.find((l) => l.toLowerCase().startsWith(prefix)) ?? usable[0] ?? locale
+  return usable.find((l) => l.toLowerCase().startsWith(prefix)) ?? (chosen ? undefined : usable[0]) ?? locale
 }
 
 export class I18n {
@@ -61,9 +62,10 @@ export class I18n {
   #messages = new Map<string, IntlMessageFormat>()
   #dates = new Map<string, Intl.DateTimeFormat>()
 
-  setLocale(locale: Locale, systemLocales: readonly string[] = []): void {
+  /** `chosen`: the user picked the language in settings (not "follow the system"). */
+  setLocale(locale: Locale, systemLocales: readonly string[] = [], chosen = false): void {
     this.locale = locale
-    this.formatLocale = formatLocaleFor(locale, systemLocales)
+    this.formatLocale = formatLocaleFor(locale, systemLocales, chosen)
   }
 
   t = (key: MessageKey, values?: MessageValues): string => {

@@ -42,7 +42,7 @@ export class SettingsState {
     // The OS's languages from main; Chromium's (navigator.languages) when main found none.
     const system = this.info.systemLocales.length > 0 ? this.info.systemLocales : browserLocales()
     const locale = resolveLocale(settings.language, system)
-    this.i18n.setLocale(locale, system)
+    this.i18n.setLocale(locale, system, settings.language !== 'system')
     applyDocument(locale, settings.theme)
   }
 }
