@@ -132,6 +132,25 @@ export class Windows {
     })
     if (this.opts.devUrl) void win.loadURL(`${this.opts.devUrl}${hash}`)
     else void win.loadFile(this.opts.rendererIndex, hash ? { hash: hash.slice(1) } : {})
+    reloadAfterCrash(win)
     return win
   }
+}
+
+const CRASH_RELOADS = 3
+const CRASH_WINDOW_MS = 60_000
+
+/**
+ * A page whose renderer crashed or was killed is loaded again, so the window is not left blank
+ * and what waits for it (an xmpp: link, a notification click) is delivered to the new page. A
+ * page that keeps crashing (three times a minute) is left alone rather than reloaded in a loop.
+ */
+function reloadAfterCrash(win: BrowserWindow): void {
+  let recent: number[] = []
+  win.webContents.on('render-process-gone', (_event, details) => {
+    if (details.reason === 'clean-exit' || win.isDestroyed()) return
+    const now = Date.now()
+    recent = [...recent.filter((t) => now - t < CRASH_WINDOW_MS), now]
+    if (recent.length <= CRASH_RELOADS) win.webContents.reload()
+  })
 }

@@ -18,6 +18,7 @@ export class MockWebContents extends Emitter {
   destroyed = false
   url = ''
   readonly send = vi.fn()
+  readonly reload = vi.fn()
   windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null
   isDestroyed = (): boolean => this.destroyed
   getURL = (): string => this.url

@@ -95,6 +95,19 @@ describe('Windows', () => {
     expect(onMainShow).toHaveBeenCalledOnce()
   })
 
+  it('loads a crashed page again (main and chat windows), but not a page that keeps crashing or exited cleanly', () => {
+    const windows = new Windows({ preload: PRELOAD, rendererIndex: INDEX })
+    const win = windows.openMain() as unknown as MockBrowserWindow
+    const chat = windows.openChat(account, 'juliet@capulet.lit') as unknown as MockBrowserWindow
+    win.webContents.emit('render-process-gone', {}, { reason: 'crashed' })
+    chat.webContents.emit('render-process-gone', {}, { reason: 'oom' })
+    expect(win.webContents.reload).toHaveBeenCalledOnce()
+    expect(chat.webContents.reload).toHaveBeenCalledOnce()
+    win.webContents.emit('render-process-gone', {}, { reason: 'clean-exit' })
+    for (let i = 0; i < 5; i++) win.webContents.emit('render-process-gone', {}, { reason: 'crashed' })
+    expect(win.webContents.reload).toHaveBeenCalledTimes(3)
+  })
+
   it('says when the main window’s page is gone: closed, crashed or reloaded; not for a hash change, a refused navigation or a replaced window', () => {
     const onMainGone = vi.fn()
     const windows = new Windows({ preload: PRELOAD, rendererIndex: INDEX, onMainGone })
