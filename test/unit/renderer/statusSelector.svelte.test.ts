@@ -45,5 +45,10 @@ describe('Status for all accounts', () => {
     expect(app.ui.announcement.text).toContain('bob@example.net')
     // The list does not pretend every account took the new status.
     expect(select.value).toBe('available')
+    // When main reports the accounts now differ, the list says "Mixed".
+    bridge.emit('accounts', [{ ...ANN, presence: { ...ANN.presence, show: 'dnd' } }, BOB, OFF])
+    await settle(1)
+    expect(select.value).toBe('')
+    expect(select.selectedOptions[0]?.textContent).toBe('Mixed')
   })
 })
