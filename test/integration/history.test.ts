@@ -275,6 +275,34 @@ describe.skipIf(target().external)('history that is never lost', () => {
     expect(b.core.store.archiveState(bob.id, bob.jid)?.lastId).not.toBe('no-such-archive-id')
   }, 60_000)
 
+  it('catches up across a forgotten position from what was stored before the session, not from the outbox it just sent', async () => {
+    const a = device()
+    const alice = await account(a.core)
+    const b = device()
+    const bob = await account(b.core)
+    a.core.conversations.send(alice.id, bob.jid, 'before the gap')
+    await until(() => bodies(b.core, bob.id, alice.jid).length === 1, 10_000, 'the first message')
+    await b.core.accounts.setEnabled(bob.id, false)
+    const phone = await phoneOf(bob.jid)
+    const gap = [0, 1, 2].map((i) => `missed ${i}`)
+    for (const text of gap) phone.core.conversations.send(phone.id, alice.jid, text)
+    await until(() => bodies(a.core, alice.id, bob.jid).length === gap.length + 1, 10_000, 'Alice to get them')
+    await phone.core.accounts.stopAll()
+    // Written offline on a desktop whose clock is 10 minutes fast: it goes out as the session starts,
+    // before the catch-up's first query comes back item-not-found.
+    const later = Date.now() + 10 * 60_000
+    b.core.store.insert([{ account: bob.id, peer: alice.jid, direction: 'out', from: bob.jid, id: 'written-offline', originId: 'written-offline', body: 'written offline', at: later, atIsLocal: true, receivedAt: later, state: 'queued' }])
+    b.core.store.setArchiveState(bob.id, bob.jid, { lastId: 'no-such-archive-id', complete: false, syncedAt: Date.now() })
+    await b.core.accounts.setEnabled(bob.id, true)
+    await until(() => bodies(b.core, bob.id, alice.jid).length >= gap.length + 2, 15_000, 'the catch-up').catch((err: unknown) => {
+      throw new Error(`${String(err)}: got ${JSON.stringify(bodies(b.core, bob.id, alice.jid))}`)
+    })
+    await new Promise((r) => setTimeout(r, 500))
+    expect(b.core.store.archiveState(bob.id, bob.jid)?.lastId).not.toBe('no-such-archive-id')
+    expect(b.core.store.byId(bob.id, alice.jid, 'written-offline')?.state).not.toBe('queued')
+    expect([...bodies(b.core, bob.id, alice.jid)].sort()).toEqual(['before the gap', ...gap, 'written offline'].sort())
+  }, 60_000)
+
   it('fetches again what could not be stored during a catch-up: the position stays before it', async () => {
     const a = device()
     const alice = await account(a.core)

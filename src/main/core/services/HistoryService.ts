@@ -64,6 +64,12 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   private readonly sentThisRun = new Set<AccountId>()
   /** Displayed markers that could not go out (see `sendMarker`), by chat. */
   private readonly owedMarkers = new Map<string, { account: AccountId; to: string; id: string }>()
+  /**
+   * Where a catch-up across a forgotten archive position starts when no stored message carries
+   * that position: the newest message the archive has too, as it was when the session began (by
+   * account) or the room's join (by account and room), before this session stored anything.
+   */
+  private readonly sessionStart = new Map<string, number | null>()
   private pending: { input: StoredMessageInput; account: AccountId }[] = []
   private flushTimer: NodeJS.Timeout | null = null
   /** Batches the store refused so far: an archive catch-up does not move past a page that had one. */
@@ -83,7 +89,11 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     events.on('roomPrivateMessage', ({ account, message }) => this.queuePrivateInsert(account, message))
     rooms.on('joined', ({ account, room }) => {
       this.reopen(account, room)
+      // Before the room's outbox goes and live messages come: those are not what the archive had.
+      this.flushInserts()
+      this.sessionStart.set(keyOf(account, room), this.newestRoomStoredAt(account, room))
       void this.flushRoom(account, room)
+      this.sendOwedMarkers(account, room)
       void this.roomCatchUp(account, room)
     })
     rooms.on('removed', (keys) => this.close(keys))
@@ -97,6 +107,11 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     events.on('chatState', ({ account, peer, state }) => this.setTyping(account, peer, state === 'composing'))
     events.on('connectionState', ({ account, state }) => {
       if (state.state !== 'online') return
+      if (!state.resumed) {
+        // Before the outbox goes out and this session's messages are stored.
+        this.flushInserts()
+        this.sessionStart.set(keyOf(account, ''), this.newestStoredAt(account))
+      }
       void this.flushOutbox(account)
       this.sendOwedMarkers(account)
     })
@@ -145,13 +160,20 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     let page = this.store.page(account, peer, { before, limit })
     if (page.length < limit && !this.olderExhausted.has(keyOf(account, peer))) {
       // Before the oldest stored message: the first of the page, or (none older) the cursor's own.
-      const oldest = page[0] ?? (query.before ? this.store.byId(account, peer, query.before.id) : null)
+      const oldest = page[0] ?? (query.before ? this.cursorRow(account, peer, query.before) : null)
       const older = this.fetchOlderOnce(account, peer, oldest)
       if (!before) return done(page)
       await older
       page = this.store.page(account, peer, { before, limit })
     }
     return done(page)
+  }
+
+  /** The message a cursor names: its row when it has one (ids are not unique: reused, or '' in rooms), else by id. */
+  private cursorRow(account: AccountId, peer: string, c: NonNullable<HistoryQuery['before']>): StoredMessage | null {
+    if (c.rowId === undefined) return this.store.byId(account, peer, c.id)
+    const row = this.store.get(account, c.rowId)
+    return row && row.peer === peer ? row : null
   }
 
   /** Stores the message as queued, then sends it now or as soon as the account is online. */
@@ -302,13 +324,23 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const sent = a ? await (pm ? a.muc.displayedPrivate(pm.room, pm.nick, id) : a.chat.displayed(to, id)).catch(() => false) : false
     if (sent) {
       if (this.owedMarkers.get(key)?.id === id) this.owedMarkers.delete(key)
-    } else {
+    } else if (this.exists(account)) {
+      // Owed only while the account is there (removed meanwhile: nobody would ever pay it).
       this.owedMarkers.set(key, { account, to, id })
     }
   }
 
-  private sendOwedMarkers(account: AccountId): void {
-    for (const owed of [...this.owedMarkers.values()]) if (owed.account === account) void this.sendMarker(owed.account, owed.to, owed.id)
+  /** Owed markers of an account (online again), or of the private chats through one room (joined again). */
+  private sendOwedMarkers(account: AccountId, room?: string): void {
+    for (const owed of [...this.owedMarkers.values()]) {
+      if (owed.account !== account || (room !== undefined && privateOf(owed.to)?.room !== room)) continue
+      void this.sendMarker(owed.account, owed.to, owed.id)
+    }
+  }
+
+  /** Owed markers that can no longer be sent: of an account removed, or through rooms closed. */
+  private forgetOwed(gone: (owed: { account: AccountId; to: string }) => boolean): void {
+    for (const [key, owed] of this.owedMarkers) if (gone(owed)) this.owedMarkers.delete(key)
   }
 
   unreadTotal(): number {
@@ -321,6 +353,8 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       if (this.store.purge(account) > 0) setImmediate(step)
     }
     step()
+    this.forgetOwed((owed) => owed.account === account)
+    for (const key of this.sessionStart.keys()) if (key.startsWith(keyOf(account, ''))) this.sessionStart.delete(key)
     this.emit('conversations', [])
   }
 
@@ -337,6 +371,8 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     } catch (err) {
       this.core.events.emit('storageError', { error: toCoreError(err, 'storage-failed').toView() })
     }
+    this.forgetOwed((owed) => keys.some((k) => k.account === owed.account && (owed.to === k.room || privateOf(owed.to)?.room === k.room)))
+    for (const k of keys) this.sessionStart.delete(keyOf(k.account, k.room))
     this.emit('removed', keys.map((k) => ({ account: k.account, peer: k.room })))
   }
 
@@ -628,7 +664,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const own = a.bareJid
     const onResult = (r: ArchivedMessage) => this.fromArchive(a, r)
     try {
-      await this.syncArchive(account, own, (q) => a.mam.query({ archive: own, ...q }, onResult), () => this.newestStoredAt(account))
+      await this.syncArchive(account, own, (q) => a.mam.query({ archive: own, ...q }, onResult), () => this.startedAt(keyOf(account, ''), () => this.newestStoredAt(account)))
     } catch {
       // The next session tries again from the last position stored (a storage failure was reported).
     }
@@ -647,7 +683,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     try {
       if (!(await a.muc.roomInfo(room)).archived) return
       // A position the room no longer knows: forward from the newest message of it we have.
-      await this.syncArchive(account, room, (q) => a.muc.history(room, q), () => this.newestRoomStoredAt(account, room))
+      await this.syncArchive(account, room, (q) => a.muc.history(room, q), () => this.startedAt(keyOf(account, room), () => this.newestRoomStoredAt(account, room)))
     } catch {
       // The next join tries again from the same position.
     }
@@ -673,11 +709,13 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   /**
    * Forward catch-up of one archive (ours or a room's) from the last id we have, in pages; the
    * first time only its newest page (older pages come on demand). When the archive no longer
-   * knows that id (expired, reset: item-not-found), forward from `since` (the time of the newest
-   * message we have of it), so nothing in between is skipped; the newest page only when we have
-   * none. The results arrive as message events while each page runs; the position moves only
-   * past pages that were stored, so a storage failure ends the catch-up there (it throws) and the
-   * next one goes on from the last good page.
+   * knows that id (expired, reset: item-not-found), forward from the time of the message at that
+   * id, or (not stored) from `since`: the newest message of it we had before this session (or
+   * join), never one this session stored (a live message, our outbox just sent), which would skip
+   * what was missed; the newest page only when we have none. The results arrive as message
+   * events while each page runs; the position moves only past pages that were stored, so a
+   * storage failure ends the catch-up there (it throws) and the next one goes on from the last
+   * good page.
    */
   private async syncArchive(account: AccountId, archive: string, page: ArchivePage, since: () => number | null): Promise<void> {
     const lastId = this.store.archiveState(account, archive)?.lastId ?? null
@@ -687,12 +725,19 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       } catch (err) {
         if (toCoreError(err).condition !== 'item-not-found') throw err
       }
-      const from = since()
+      // The message at the forgotten position (its archive time), else what we had before this session.
+      const from = this.store.archivedAt(account, archive, lastId) ?? since()
       // Server time in the archive, maybe our clock here: start early, duplicates are dropped.
       if (from !== null) return await this.syncForward(account, archive, page, { start: Math.max(0, from - CLOCK_MARGIN_MS) })
     }
     const first = await this.storedPage(page, { before: '', max: CATCH_UP_PAGE })
     this.store.setArchiveState(account, archive, { lastId: first.last, firstId: first.first, complete: first.complete, syncedAt: Date.now() })
+  }
+
+  /** `sessionStart` of a session or join (computed now only when none was taken). */
+  private startedAt(key: string, now: () => number | null): number | null {
+    const at = this.sessionStart.get(key)
+    return at !== undefined ? at : now()
   }
 
   private async syncForward(account: AccountId, archive: string, page: ArchivePage, from: { after: string } | { start: number }): Promise<void> {

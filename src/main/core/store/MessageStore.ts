@@ -720,7 +720,13 @@ export class MessageStore {
       const acc = this.accountId(account, true)!
       const conv = this.convId(acc, text(peer, 'peer', false), true, when)!
       const prev = this.get1('SELECT emojis, at FROM reaction_sets WHERE conv = ? AND target_id = ? AND sender = ?', conv, enc(target), enc(who))
-      if (prev && (num(prev['at']) > when || dec(prev['emojis']) === set)) return false
+      if (prev && num(prev['at']) > when) return false
+      // Ours: one set per target, whatever identity it was stored under before (our identity in a
+      // room changes: a new nick, an occupant id learnt later), and under any id of the message.
+      const others = mine ? this.ownReactionSets(acc, conv, target).filter((o) => !(o.targetId === target && o.sender === who)) : []
+      if (others.some((o) => o.at > when)) return false
+      for (const o of others) this.run('DELETE FROM reaction_sets WHERE conv = ? AND target_id = ? AND sender = ?', conv, enc(o.targetId), enc(o.sender))
+      if (prev && dec(prev['emojis']) === set) return others.length > 0
       this.run(
         `INSERT INTO reaction_sets (conv, target_id, sender, emojis, at, mine) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (conv, target_id, sender) DO UPDATE SET emojis = excluded.emojis, at = excluded.at, mine = excluded.mine`,
@@ -732,6 +738,31 @@ export class MessageStore {
         mine ? 1 : 0
       )
       return true
+    })
+  }
+
+  /** Our reaction sets (`mine`) for a message: under the id given and any other id of it. */
+  private ownReactionSets(acc: number, conv: number, targetId: string): { targetId: string; sender: string; at: number }[] {
+    const message = this.findTarget(acc, conv, targetId)
+    const ids = [...new Set([targetId, message?.msgId, message?.originId, message?.stanzaId].filter((x): x is string => !!x))]
+    return this.all(
+      `SELECT target_id, sender, at FROM reaction_sets WHERE conv = ? AND mine = 1 AND target_id IN (${ids.map(() => '?').join(', ')})`,
+      conv,
+      ...ids.map(enc)
+    ).map((r) => ({ targetId: dec(r['target_id']), sender: dec(r['sender']), at: num(r['at']) }))
+  }
+
+  /**
+   * The time of the message an archive numbered `stanzaId` (XEP-0359 `by` = `archiveJid`), as
+   * stored; null when no message of ours has that id.
+   */
+  archivedAt(account: AccountId | string, archiveJid: string, stanzaId: string): number | null {
+    return this.read('reading a message', () => {
+      const acc = this.accountId(account, false)
+      const by = this.get1('SELECT id FROM archives WHERE jid = ?', enc(archiveJid))
+      if (acc === null || !by || typeof stanzaId !== 'string' || stanzaId === '') return null
+      const r = this.get1('SELECT at FROM messages WHERE account = ? AND stanza_id = ? AND stanza_by = ?', acc, enc(stanzaId), num(by['id']))
+      return r ? num(r['at']) : null
     })
   }
 

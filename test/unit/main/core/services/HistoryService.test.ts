@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Account } from '../../../../../src/main/core/account/Account'
 import type { Core } from '../../../../../src/main/core/createCore'
+import { CoreError } from '../../../../../src/main/core/errors'
 import { CoreEmitter } from '../../../../../src/main/core/events'
 import type { ContactsService } from '../../../../../src/main/core/services/ContactsService'
 import { HistoryService } from '../../../../../src/main/core/services/HistoryService'
@@ -98,8 +99,9 @@ describe('displayed markers (XEP-0333)', () => {
   function chatSetup(store: MessageStore) {
     const events = new CoreEmitter()
     let online = true
+    let inRoom = true
     const displayed = vi.fn((_peer: string, _id: string) => Promise.resolve(online))
-    const displayedPrivate = vi.fn((_room: string, _nick: string, _id: string) => Promise.resolve(online))
+    const displayedPrivate = vi.fn((_room: string, _nick: string, _id: string) => Promise.resolve(online && inRoom))
     const account = {
       id: ACCOUNT,
       bareJid: ME,
@@ -108,7 +110,14 @@ describe('displayed markers (XEP-0333)', () => {
       muc: { nick: () => null, displayedPrivate, joinedRooms: () => [] },
       avatars: { avatarOf: () => null }
     } as unknown as Account
-    const core = { events, accounts: { get: () => account } } as unknown as Core
+    let removed = false
+    const accounts = {
+      get: () => {
+        if (removed) throw new CoreError('invalid-argument', 'No such account')
+        return account
+      }
+    }
+    const core = { events, accounts } as unknown as Core
     const rooms = Object.assign(new EventEmitter(), { isRoom: () => false, nameOf: () => undefined }) as unknown as RoomsService
     const contacts = Object.assign(new EventEmitter(), { nameOf: (_: string, peer: string) => peer, avatarOf: () => null }) as unknown as ContactsService
     const history = new HistoryService(core, contacts, rooms, store)
@@ -122,7 +131,20 @@ describe('displayed markers (XEP-0333)', () => {
       online = value
       events.emit('connectionState', { account: ACCOUNT, state: { state: value ? 'online' : 'offline' } } as never)
     }
-    return { history, events, displayed, displayedPrivate, arrive, setOnline }
+    const setInRoom = (value: boolean) => {
+      inRoom = value
+      if (value) (rooms as unknown as EventEmitter).emit('joined', { account: ACCOUNT, room: ROOM })
+    }
+    const privateMessage = (id: string) =>
+      events.emit('roomPrivateMessage', {
+        account: ACCOUNT,
+        message: { room: ROOM, nick: 'Bob', direction: 'in', body: 'psst', id, at: T0, atIsLocal: true, source: 'live', markable: true }
+      })
+    const removeAccount = () => {
+      removed = true
+    }
+    const owed = () => (history as unknown as { owedMarkers: Map<string, unknown> }).owedMarkers.size
+    return { history, events, rooms: rooms as unknown as EventEmitter, displayed, displayedPrivate, arrive, setOnline, setInRoom, privateMessage, removeAccount, owed }
   }
   const stored = () => new Promise((r) => setTimeout(r, 40))
 
@@ -180,6 +202,66 @@ describe('displayed markers (XEP-0333)', () => {
     history.markRead(ACCOUNT, `${ROOM}/Bob`)
     await vi.waitFor(() => expect(displayedPrivate.mock.calls).toEqual([[ROOM, 'Bob', 'p1']]))
     expect(displayed).not.toHaveBeenCalled()
+  })
+
+  it('a private chat read while we are not in its room owes its marker, which goes out when the room is joined again (after the account is online)', async () => {
+    const { history, displayedPrivate, setOnline, setInRoom, privateMessage } = chatSetup(MessageStore.open(':memory:'))
+    privateMessage('p1')
+    await stored()
+    setOnline(false)
+    setInRoom(false)
+    history.markRead(ACCOUNT, `${ROOM}/Bob`)
+    await stored()
+    // Online again; the rooms are joined later, so the marker cannot go out yet.
+    setOnline(true)
+    await stored()
+    expect(displayedPrivate).toHaveBeenCalledTimes(2)
+    setInRoom(true)
+    await vi.waitFor(() => expect(displayedPrivate).toHaveBeenCalledTimes(3))
+    expect(displayedPrivate.mock.calls.at(-1)).toEqual([ROOM, 'Bob', 'p1'])
+    // Paid: joining again sends nothing.
+    await stored()
+    setInRoom(true)
+    await stored()
+    expect(displayedPrivate).toHaveBeenCalledTimes(3)
+  })
+
+  it('owes no marker for an account that is gone, and forgets those of a removed account or of a room closed', async () => {
+    const store = MessageStore.open(':memory:')
+    const { history, rooms, arrive, setOnline, setInRoom, privateMessage, removeAccount, displayed, displayedPrivate, owed } = chatSetup(store)
+    arrive('m1')
+    privateMessage('p1')
+    await stored()
+    setOnline(false)
+    history.markRead(ACCOUNT, BOB)
+    history.markRead(ACCOUNT, `${ROOM}/Bob`)
+    await stored()
+    expect(owed()).toBe(2)
+    // The room is closed: its private chat's marker can no longer go out.
+    rooms.emit('removed', [{ account: ACCOUNT, room: ROOM }])
+    expect(owed()).toBe(1)
+    setOnline(true)
+    setInRoom(true)
+    await stored()
+    expect(displayedPrivate).toHaveBeenCalledTimes(1)
+    setOnline(false)
+    arrive('m2')
+    await stored()
+    history.markRead(ACCOUNT, BOB)
+    await stored()
+    expect(owed()).toBe(1)
+    // The account is removed: its markers go with it.
+    history.dropAccount(ACCOUNT)
+    expect(owed()).toBe(0)
+    // A marker of an account that is gone is not owed at all.
+    arrive('m3')
+    await stored()
+    expect(store.unreadMarkable(ACCOUNT, BOB)?.id).toBe('m3')
+    removeAccount()
+    history.markRead(ACCOUNT, BOB)
+    await stored()
+    expect(displayed).toHaveBeenCalledTimes(3)
+    expect(owed()).toBe(0)
   })
 
   it('what another device of ours marked counts as marked, also when the marker comes in the same batch as the message', async () => {
@@ -248,5 +330,175 @@ describe('file shares (XEP-0066) from the store', () => {
     const fresh = sending(store, true)
     await fresh.history.retry(ACCOUNT, BOB, shared.id)
     expect(fresh.sent).toEqual([{ to: BOB, body: UPLOADED, oob: { url: UPLOADED, desc: '' } }])
+  })
+})
+
+describe('catch-up across a position the archive no longer knows (item-not-found)', () => {
+  const BOB = 'bob@example.org'
+  const CAROL = 'carol@example.org'
+  const DAY = 24 * 60 * 60_000
+  const NOW = Date.now()
+  const LONG_AGO = NOW - 3 * DAY
+  const gone = () => new CoreError('stanza-error', 'position unknown', { condition: 'item-not-found' })
+  const settle = () => new Promise((r) => setTimeout(r, 40))
+
+  /**
+   * An account offline for three days, whose archive has forgotten its position. While the first
+   * query is on its way this session stores its own messages: the outbox goes out on 'online',
+   * a live message arrives (a groupchat message in the room just joined).
+   */
+  function offlineForDays(lastId: string) {
+    const store = MessageStore.open(':memory:')
+    const events = new CoreEmitter()
+    store.insert([
+      { account: ACCOUNT, peer: BOB, direction: 'in', from: `${BOB}/phone`, id: 'old', stanzaId: 'a-old', stanzaIdBy: ME, body: 'before the trip', at: LONG_AGO, receivedAt: LONG_AGO, state: 'received' },
+      { account: ACCOUNT, peer: ROOM, direction: 'in', from: `${ROOM}/Bob`, sender: `${ROOM}/Bob`, nick: 'Bob', room: true, id: 'r-old', stanzaId: 'ra-old', stanzaIdBy: ROOM, body: 'room before the trip', at: LONG_AGO, receivedAt: LONG_AGO, state: 'received' },
+      // Written offline yesterday: it goes out when the account is online.
+      { account: ACCOUNT, peer: CAROL, direction: 'out', from: ME, id: 'out-1', originId: 'out-1', body: 'written on the train', at: NOW - DAY, atIsLocal: true, receivedAt: NOW - DAY, state: 'queued' }
+    ])
+    store.setArchiveState(ACCOUNT, ME, { lastId, complete: false, syncedAt: LONG_AGO })
+    store.setArchiveState(ACCOUNT, ROOM, { lastId: lastId === 'a-old' ? 'ra-old' : lastId, complete: false, syncedAt: LONG_AGO })
+    const missed = [
+      { peer: BOB, id: 'missed-1', stanzaId: 'a-1', at: NOW - 2 * DAY },
+      { peer: BOB, id: 'missed-2', stanzaId: 'a-2', at: NOW - 60 * 60_000 }
+    ]
+    const queries: Record<string, unknown>[] = []
+    const roomQueries: Record<string, unknown>[] = []
+    const live = (message: Partial<ChatMessage>) =>
+      events.emit('message', {
+        account: ACCOUNT,
+        message: { id: asMessageId('live'), peer: BOB, resource: `${BOB}/phone`, direction: 'in', body: 'welcome back', at: Date.now(), state: 'received', source: 'live', ...message }
+      })
+    const account = {
+      id: ACCOUNT,
+      bareJid: ME,
+      client: { entity: { jid: null } },
+      connectionState: () => ({ state: 'online' }),
+      disco: { accountSupports: () => Promise.resolve(true) },
+      chat: {
+        transmit: (out: { id: string; to: string }) => {
+          events.emit('messageState', { account: ACCOUNT, peer: out.to, id: asMessageId(out.id), state: 'sent' })
+          return Promise.resolve(true)
+        }
+      },
+      mam: {
+        query: async (q: { start?: number; after?: string }) => {
+          queries.push(q)
+          if (q.after !== undefined) {
+            live({ stanzaId: 'a-live', stanzaIdBy: ME })
+            await settle()
+            throw gone()
+          }
+          const found = missed.filter((m) => m.at >= (q.start ?? 0))
+          for (const m of found) {
+            events.emit('message', {
+              account: ACCOUNT,
+              message: { id: asMessageId(m.id), peer: m.peer, resource: `${BOB}/phone`, direction: 'in', body: m.id, at: m.at, state: 'received', source: 'archive', stanzaId: m.stanzaId, stanzaIdBy: ME }
+            })
+          }
+          return { complete: true, first: found[0]?.stanzaId ?? null, last: found.at(-1)?.stanzaId ?? null, count: found.length, received: found.length }
+        }
+      },
+      muc: {
+        occupants: () => [],
+        nick: () => 'Alice',
+        joinedRooms: () => [ROOM],
+        roomInfo: () => Promise.resolve({ archived: true }),
+        history: async (_room: string, q: { start?: number; after?: string }) => {
+          roomQueries.push(q)
+          if (q.after !== undefined) {
+            events.emit('roomMessage', {
+              account: ACCOUNT,
+              message: { room: ROOM, nick: 'Bob', sender: `${ROOM}/Bob`, body: 'hi Alice', id: 'r-live', stanzaId: 'ra-live', at: Date.now(), atIsLocal: true, fromUs: false, mentions: true, source: 'live' }
+            })
+            await settle()
+            throw gone()
+          }
+          const found = q.start !== undefined && q.start <= NOW - 2 * DAY ? 1 : 0
+          if (found) {
+            events.emit('roomMessage', {
+              account: ACCOUNT,
+              message: { room: ROOM, nick: 'Bob', sender: `${ROOM}/Bob`, body: 'room missed', id: 'r-missed', stanzaId: 'ra-1', at: NOW - 2 * DAY, atIsLocal: false, fromUs: false, mentions: false, source: 'archive' }
+            })
+          }
+          return { complete: true, first: found ? 'ra-1' : null, last: found ? 'ra-1' : null, count: found, received: found }
+        }
+      },
+      avatars: { avatarOf: () => null }
+    } as unknown as Account
+    const core = { events, accounts: { get: () => account } } as unknown as Core
+    const rooms = Object.assign(new EventEmitter(), { isRoom: (_: string, peer: string) => peer === ROOM, nameOf: () => 'Tea' }) as unknown as RoomsService
+    const contacts = Object.assign(new EventEmitter(), { nameOf: (_: string, peer: string) => peer, avatarOf: () => null }) as unknown as ContactsService
+    const history = new HistoryService(core, contacts, rooms, store)
+    services.push(history)
+    const reconnect = async () => {
+      events.emit('connectionState', { account: ACCOUNT, state: { state: 'online', jid: `${ME}/desktop`, resumed: false, since: Date.now() } } as never)
+      events.emit('sessionReady', { account: ACCOUNT, resumed: false })
+      const joined: EventEmitter = rooms as unknown as EventEmitter
+      joined.emit('joined', { account: ACCOUNT, room: ROOM })
+      await vi.waitFor(() => {
+        expect(queries).toHaveLength(2)
+        expect(roomQueries).toHaveLength(2)
+      })
+      await settle()
+    }
+    const bodiesOf = (peer: string) => store.page(ACCOUNT, peer).map((m) => m.body)
+    return { store, queries, roomQueries, reconnect, bodiesOf }
+  }
+
+  it('starts from what was stored before this session, not from its own live message and just-sent outbox (nothing missed is skipped)', async () => {
+    const { store, queries, roomQueries, reconnect, bodiesOf } = offlineForDays('no-such-archive-id')
+    await reconnect()
+    // The outbox went out and the live messages were stored before the archive answered.
+    expect(store.byId(ACCOUNT, CAROL, 'out-1')?.state).toBe('sent')
+    expect(queries[1]).toMatchObject({ start: LONG_AGO - 5 * 60_000 })
+    expect(bodiesOf(BOB)).toEqual(['before the trip', 'missed-1', 'missed-2', 'welcome back'])
+    expect(roomQueries[1]).toMatchObject({ start: LONG_AGO - 5 * 60_000 })
+    expect(bodiesOf(ROOM)).toEqual(['room before the trip', 'room missed', 'hi Alice'])
+  })
+
+  it('starts from the message at the forgotten position when it is stored (its archive time)', async () => {
+    const { store, queries, roomQueries, reconnect } = offlineForDays('a-old')
+    // Newer than the position, stored before this session: live in the last session, never in a catch-up.
+    store.insert([
+      { account: ACCOUNT, peer: BOB, direction: 'in', from: `${BOB}/phone`, id: 'later', body: 'later', at: LONG_AGO + DAY, receivedAt: LONG_AGO + DAY, state: 'received' },
+      { account: ACCOUNT, peer: ROOM, direction: 'in', from: `${ROOM}/Bob`, sender: `${ROOM}/Bob`, nick: 'Bob', room: true, id: 'r-later', body: 'later', at: LONG_AGO + DAY, receivedAt: LONG_AGO + DAY, state: 'received' }
+    ])
+    await reconnect()
+    expect(queries[1]).toMatchObject({ start: LONG_AGO - 5 * 60_000 })
+    expect(roomQueries[1]).toMatchObject({ start: LONG_AGO - 5 * 60_000 })
+  })
+})
+
+describe('older pages', () => {
+  it('fetch from the archive before the row the cursor names, not another message that reuses its id', async () => {
+    const BOB = 'bob@example.org'
+    const store = MessageStore.open(':memory:')
+    const [first] = store.insert([
+      { account: ACCOUNT, peer: BOB, direction: 'in', from: `${BOB}/phone`, id: 'dup', stanzaId: 'a1', stanzaIdBy: ME, body: 'first with this id', at: T0, receivedAt: T0, state: 'received' },
+      { account: ACCOUNT, peer: BOB, direction: 'in', from: `${BOB}/phone`, id: 'dup', stanzaId: 'a9', stanzaIdBy: ME, body: 'a client that reuses ids', at: T0 + 3_600_000, receivedAt: T0 + 3_600_000, state: 'received' }
+    ])
+    const queries: Record<string, unknown>[] = []
+    const account = {
+      id: ACCOUNT,
+      bareJid: ME,
+      connectionState: () => ({ state: 'online' }),
+      disco: { accountSupports: () => Promise.resolve(true) },
+      mam: {
+        query: (q: Record<string, unknown>) => {
+          queries.push(q)
+          return Promise.resolve({ complete: true, first: null, last: null, count: 0, received: 0 })
+        }
+      },
+      muc: { nick: () => null, joinedRooms: () => [] }
+    } as unknown as Account
+    const core = { events: new CoreEmitter(), accounts: { get: () => account } } as unknown as Core
+    const rooms = Object.assign(new EventEmitter(), { isRoom: () => false, nameOf: () => undefined }) as unknown as RoomsService
+    const contacts = Object.assign(new EventEmitter(), { nameOf: (_: string, peer: string) => peer, avatarOf: () => null }) as unknown as ContactsService
+    const history = new HistoryService(core, contacts, rooms, store)
+    services.push(history)
+    const page = await history.history({ account: ACCOUNT, peer: BOB, before: { at: T0, id: 'dup', rowId: first!.rowId } })
+    expect(page).toEqual([])
+    expect(queries).toEqual([expect.objectContaining({ with: BOB, before: 'a1' })])
   })
 })

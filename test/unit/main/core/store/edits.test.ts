@@ -153,6 +153,36 @@ describe('reactions (XEP-0444)', () => {
     expect(() => store.react(ACCOUNT, PEER, 'later', PEER, 'nope' as never, T0)).toThrow(/emojis/)
   })
 
+  it('our own set replaces every earlier set of ours for the message, whatever identity and id it was stored under (room: nick, occupant id, bare JID)', () => {
+    store = memoryStore()
+    const ROOM = 'tea@conference.example.org'
+    const BOB = `${ROOM}/Bob`
+    store.insert([
+      incoming({ peer: ROOM, room: true, from: BOB, sender: BOB, nick: 'Bob', id: 'm1', originId: 'm1', stanzaId: 's1', stanzaIdBy: ROOM, at: T0 })
+    ])
+    const mine = () => store.latest(ACCOUNT, ROOM)?.reactions
+    // Stored long ago under our bare JID (by the message id), then under our nick, then under our occupant id (by the stanza-id).
+    expect(store.react(ACCOUNT, ROOM, 'm1', ME, ['👍'], T0 + 1000, true)).toBe(true)
+    store.react(ACCOUNT, ROOM, 's1', BOB, ['👍'], T0 + 1500)
+    expect(store.react(ACCOUNT, ROOM, 's1', `${ROOM}/Alice`, ['👍'], T0 + 2000, true)).toBe(true)
+    expect(mine()).toEqual([{ emoji: '👍', count: 2, mine: true, senders: [BOB, `${ROOM}/Alice`] }])
+    expect(store.react(ACCOUNT, ROOM, 's1', 'occupant-id:oid-alice', ['🎉'], T0 + 3000, true)).toBe(true)
+    expect(mine()).toEqual([
+      { emoji: '👍', count: 1, mine: false, senders: [BOB] },
+      { emoji: '🎉', count: 1, mine: true, senders: ['occupant-id:oid-alice'] }
+    ])
+    // Removing ours removes it, whoever we were when it was added.
+    expect(store.react(ACCOUNT, ROOM, 'm1', `${ROOM}/Alice2`, [], T0 + 4000, true)).toBe(true)
+    expect(mine()).toEqual([{ emoji: '👍', count: 1, mine: false, senders: [BOB] }])
+    // An older copy of ours (an archive replay under another identity) does not bring it back.
+    expect(store.react(ACCOUNT, ROOM, 's1', ME, ['👍'], T0 + 1000, true)).toBe(false)
+    expect(mine()).toEqual([{ emoji: '👍', count: 1, mine: false, senders: [BOB] }])
+    // Someone else's set is theirs: it never replaces ours.
+    store.react(ACCOUNT, ROOM, 's1', 'occupant-id:oid-alice', ['🙂'], T0 + 5000, true)
+    store.react(ACCOUNT, ROOM, 's1', BOB, ['🙂'], T0 + 6000)
+    expect(mine()).toEqual([{ emoji: '🙂', count: 2, mine: true, senders: ['occupant-id:oid-alice', BOB] }])
+  })
+
   it('shows no reactions on a retracted message', () => {
     store = memoryStore()
     store.insert([incoming({ id: 'm1', originId: 'm1', at: T0 })])
