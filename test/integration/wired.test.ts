@@ -109,6 +109,37 @@ describe.skipIf(t.domains.noReg === null)('rooms through the services', () => {
     expect(b.conversations.list().find((c) => c.peer === room)?.name).toBe('Renamed')
   })
 
+  it('the owner reads and changes the room’s settings through the API; the others see the new name; a non-owner is refused', async () => {
+    const { a, alice, b, bob, room } = await roomOfTwo('settings')
+    const owner = createApi(a, { app: stubApp(), ui: stubUi() })
+    const other = createApi(b, { app: stubApp(), ui: stubUi() })
+    services.push(owner, other)
+    expect(await owner.api.rooms.config(alice.id, room)).toEqual({
+      name: 'settings',
+      description: '',
+      password: '',
+      membersOnly: false,
+      public: false,
+      persistent: true,
+      moderated: false,
+      nonAnonymous: false
+    })
+    await owner.api.rooms.configure(alice.id, room, { name: 'Renamed room', description: 'Books', password: 'open sesame' })
+    expect(await owner.api.rooms.config(alice.id, room)).toMatchObject({ name: 'Renamed room', description: 'Books', password: 'open sesame', persistent: true, membersOnly: false })
+    // Everyone in the room hears of it (status 104); the owner's own list and bookmark follow too.
+    await until(() => b.rooms.list().find((r) => r.room === room)?.name === 'Renamed room')
+    expect(a.rooms.list().find((r) => r.room === room)?.name).toBe('Renamed room')
+    expect(a.accounts.get(alice.id).bookmarks.get(room)).toMatchObject({ name: 'Renamed room', password: 'open sesame' })
+    expect(await b.accounts.get(bob.id).muc.roomInfo(room)).toMatchObject({ name: 'Renamed room', passwordProtected: true })
+    // Not an owner: refused by the room, in words the window can tell apart.
+    await expect(other.api.rooms.config(bob.id, room)).rejects.toMatchObject({ code: 'stanza-error', condition: 'forbidden' })
+    await expect(other.api.rooms.configure(bob.id, room, { name: 'Mine now' })).rejects.toMatchObject({ code: 'stanza-error', condition: 'forbidden' })
+    // The password goes again; nothing else changed.
+    await owner.api.rooms.configure(alice.id, room, { password: '' })
+    expect(await owner.api.rooms.config(alice.id, room)).toMatchObject({ name: 'Renamed room', password: '' })
+    expect(await b.accounts.get(bob.id).muc.roomInfo(room)).toMatchObject({ name: 'Renamed room', passwordProtected: false })
+  })
+
   it('an occupant’s avatar, as their presence in the room announces it, reaches the occupant list', async () => {
     const { a, alice, b, bob, room } = await roomOfTwo('faces')
     const hash = await a.accounts.get(alice.id).avatars.setOwnAvatar(PNG)

@@ -77,16 +77,17 @@ const nick = z.string().min(1).max(1023)
 const reason = z.string().max(1024)
 const role = z.enum(['moderator', 'participant', 'visitor', 'none'])
 const affiliation = z.enum(['owner', 'admin', 'member', 'outcast', 'none'])
-const roomCreate = z
-  .object({
-    name: z.string().max(256),
-    description: z.string().max(1024),
-    password: z.string().max(256),
-    membersOnly: z.boolean(),
-    public: z.boolean(),
-    persistent: z.boolean()
-  })
-  .strict()
+const roomCreateFields = {
+  name: z.string().max(256),
+  description: z.string().max(1024),
+  password: z.string().max(256),
+  membersOnly: z.boolean(),
+  public: z.boolean(),
+  persistent: z.boolean()
+}
+const roomCreate = z.object(roomCreateFields).strict()
+/** Any of a room's settings; those left out keep the room's values. */
+const roomSettings = z.object({ ...roomCreateFields, moderated: z.boolean(), nonAnonymous: z.boolean() }).partial().strict()
 const url = z.string().min(1).max(8192)
 /** Files cross as bytes; 512 MiB at most (the server's own limit is checked before uploading). */
 const fileToSend = z
@@ -167,6 +168,8 @@ export const ARGUMENTS = {
     join: z.tuple([accountId, jid, nick, z.string().max(256).nullable(), z.boolean()]),
     create: z.tuple([accountId, z.string().min(1).max(1023), nick, roomCreate]),
     leave: z.tuple([accountId, jid, z.boolean()]),
+    config: z.tuple([accountId, jid]),
+    configure: z.tuple([accountId, jid, roomSettings]),
     occupants: z.tuple([accountId, jid]),
     setSubject: z.tuple([accountId, jid, z.string().max(4096)]),
     changeNick: z.tuple([accountId, jid, nick]),

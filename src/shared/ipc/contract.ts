@@ -319,6 +319,14 @@ export interface RoomCreateOptions {
   persistent: boolean
 }
 
+/** A room's settings as its owner reads and changes them (XEP-0045 §10.2); the create options and two more. */
+export interface RoomSettings extends RoomCreateOptions {
+  /** Only people with a voice may write. */
+  moderated: boolean
+  /** Everyone in the room sees real addresses (not only moderators). */
+  nonAnonymous: boolean
+}
+
 export interface FileToSend {
   name: string
   /** MIME type as the picker/drop reported it ('' when unknown). */
@@ -420,6 +428,10 @@ export interface Api {
     /** Creates a room on the account's service (`local@service`) and joins it. */
     create(account: AccountId, local: string, nick: string, options: RoomCreateOptions): Promise<RoomView>
     leave(account: AccountId, room: string, forget: boolean): Promise<void>
+    /** The room's settings now, from its configuration form (owners only: others are refused, `forbidden`). */
+    config(account: AccountId, room: string): Promise<RoomSettings>
+    /** Changes the settings given; the rest keep the room's values. Occupants learn of it (status 104). */
+    configure(account: AccountId, room: string, settings: Partial<RoomSettings>): Promise<void>
     occupants(account: AccountId, room: string): Promise<OccupantView[]>
     setSubject(account: AccountId, room: string, subject: string): Promise<void>
     changeNick(account: AccountId, room: string, nick: string): Promise<void>
@@ -473,7 +485,7 @@ export const API_METHODS = {
   accounts: ['list', 'signIn', 'register', 'setEnabled', 'update', 'remove', 'trustCertificate', 'changePassword', 'setPassword', 'setPresence'],
   contacts: ['list', 'requests', 'add', 'update', 'remove', 'approve', 'deny', 'block', 'unblock', 'blocked'],
   chats: ['list', 'open', 'history', 'send', 'correct', 'retract', 'react', 'retry', 'search', 'markRead', 'setTyping'],
-  rooms: ['list', 'invites', 'discover', 'join', 'create', 'leave', 'occupants', 'setSubject', 'changeNick', 'invite', 'declineInvite', 'kick', 'ban', 'setRole', 'setAffiliation'],
+  rooms: ['list', 'invites', 'discover', 'join', 'create', 'leave', 'config', 'configure', 'occupants', 'setSubject', 'changeNick', 'invite', 'declineInvite', 'kick', 'ban', 'setRole', 'setAffiliation'],
   files: ['uploadLimit', 'send', 'download', 'cancel', 'preview'],
   avatars: ['get', 'setOwn', 'removeOwn'],
   profiles: ['get', 'setOwn'],

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest'
 import App from '../../../src/renderer/src/App.svelte'
 import ChatView from '../../../src/renderer/src/features/chats/ChatView.svelte'
 import ChatsView from '../../../src/renderer/src/features/chats/ChatsView.svelte'
-import { groupOccupants, occupantActions, roomErrorKey } from '../../../src/renderer/src/lib/rooms'
+import { groupOccupants, occupantActions, roomErrorKey, roomSettingsErrorKey } from '../../../src/renderer/src/lib/rooms'
 import type { OccupantView } from '../../../src/shared/ipc/contract'
 import { settle } from './dom'
 import { A1, account, conversation, fail, invite, occupant, ok, room, type FakeBridge } from './fakeBridge'
@@ -54,6 +54,11 @@ describe('who may do what (pure)', () => {
     // The words come from the code the core chose, not from the raw condition.
     expect(roomErrorKey({ code: 'stanza-error', condition: 'conflict' })).toBeNull()
     expect(roomErrorKey({ code: 'timeout' })).toBeNull()
+    // Reading or changing a room's settings: the room's refusal of a non-owner, in words.
+    expect(roomSettingsErrorKey({ code: 'stanza-error', condition: 'forbidden' })).toBe('rooms.settings.forbidden')
+    expect(roomSettingsErrorKey({ code: 'stanza-error', condition: 'not-allowed' })).toBe('rooms.settings.forbidden')
+    expect(roomSettingsErrorKey({ code: 'stanza-error', condition: 'conflict' })).toBeNull()
+    expect(roomSettingsErrorKey({ code: 'timeout' })).toBeNull()
   })
 })
 
@@ -292,6 +297,72 @@ describe('a room’s view', () => {
     // A view still showing it (a chat window of its own) does not open it again behind main's back.
     expect(app.chats.list.map((c) => c.peer)).not.toContain(ROOM)
     expect(bridge.api.chats.open).not.toHaveBeenCalledWith(A1, ROOM)
+  })
+
+  describe('room settings (owners)', () => {
+    const CURRENT = { name: 'Club', description: 'Books', password: 'pw', membersOnly: true, public: false, persistent: true, moderated: false, nonAnonymous: false }
+    const openSettings = async (prepare?: (b: FakeBridge) => void) => {
+      const s = await openRoom({ nick: 'me', role: 'moderator', affiliation: 'owner' }, PEOPLE, (b) => {
+        b.api.rooms.config.mockResolvedValue(ok(CURRENT))
+        prepare?.(b)
+      })
+      await fireEvent.click(screen.getByRole('button', { name: 'Room options for Club' }))
+      await fireEvent.click(within(screen.getByRole('menu')).getByRole('menuitem', { name: 'Room settings…' }))
+      await settle()
+      return { ...s, dialog: screen.getByRole('dialog', { name: 'Settings of Club' }) }
+    }
+    const field = (dialog: HTMLElement, label: string) => within(dialog).getByLabelText(label) as HTMLInputElement
+
+    test('only an owner has the menu item', async () => {
+      await openRoom({ nick: 'me', role: 'moderator', affiliation: 'admin' }, PEOPLE)
+      await fireEvent.click(screen.getByRole('button', { name: 'Room options for Club' }))
+      expect(within(screen.getByRole('menu')).getAllByRole('menuitem').map((m) => m.textContent)).not.toContain('Room settings…')
+    })
+
+    test('prefilled with what the room says; Save sends only what changed, then closes', async () => {
+      const { bridge, dialog } = await openSettings()
+      expect(bridge.api.rooms.config).toHaveBeenCalledWith(A1, ROOM)
+      expect(field(dialog, 'Name').value).toBe('Club')
+      expect(field(dialog, 'Description').value).toBe('Books')
+      expect(field(dialog, 'Password').value).toBe('pw')
+      expect(field(dialog, 'Password').getAttribute('aria-describedby')).toBeTruthy()
+      expect(field(dialog, 'Members only (people need an invitation)').checked).toBe(true)
+      expect(field(dialog, 'Keep the room when everyone has left').checked).toBe(true)
+      expect(field(dialog, 'Moderated (only people with a voice can write)').checked).toBe(false)
+      expect(document.activeElement).toBe(field(dialog, 'Name'))
+      await fireEvent.input(field(dialog, 'Name'), { target: { value: ' 读书会 ' } })
+      await fireEvent.input(field(dialog, 'Password'), { target: { value: '' } })
+      await fireEvent.click(field(dialog, 'Members only (people need an invitation)'))
+      await fireEvent.click(field(dialog, 'Moderated (only people with a voice can write)'))
+      await fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }))
+      await settle()
+      expect(bridge.api.rooms.configure).toHaveBeenCalledWith(A1, ROOM, { name: '读书会', password: '', membersOnly: false, moderated: true })
+      expect(screen.queryByRole('dialog', { name: 'Settings of Club' })).toBeNull()
+    })
+
+    test('a refusal is said in plain words and the dialog stays; a failed load can be tried again', async () => {
+      const refused = fail({ code: 'stanza-error', condition: 'forbidden', detail: 'forbidden' })
+      const { bridge, dialog } = await openSettings((b) => b.api.rooms.configure.mockResolvedValueOnce(refused))
+      await fireEvent.input(field(dialog, 'Description'), { target: { value: 'Novels' } })
+      await fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }))
+      await settle()
+      expect(bridge.api.rooms.configure).toHaveBeenCalledWith(A1, ROOM, { description: 'Novels' })
+      expect(within(dialog).getByRole('alert').textContent).toContain('Only the room’s owners can change its settings.')
+      expect(screen.getByRole('dialog', { name: 'Settings of Club' })).toBe(dialog)
+      await fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }))
+
+      bridge.api.rooms.config.mockResolvedValueOnce(fail({ code: 'timeout', detail: 'no answer' }))
+      await fireEvent.click(screen.getByRole('button', { name: 'Room options for Club' }))
+      await fireEvent.click(within(screen.getByRole('menu')).getByRole('menuitem', { name: 'Room settings…' }))
+      await settle()
+      const again = screen.getByRole('dialog', { name: 'Settings of Club' })
+      expect(within(again).getByRole('alert').textContent).toContain('Could not load the room’s settings.')
+      expect(within(again).queryByLabelText('Name')).toBeNull()
+      expect((within(again).getByRole('button', { name: 'Save' }) as HTMLButtonElement).disabled).toBe(true)
+      await fireEvent.click(within(again).getByRole('button', { name: 'Try again' }))
+      await settle()
+      expect(field(again, 'Name').value).toBe('Club')
+    })
   })
 
   test('a room removed elsewhere (its bookmark removed on another device) leaves both lists; it comes back when joined again', async () => {

@@ -190,6 +190,8 @@ export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort;
       join: (id, room, nick, password, bookmark) => core.rooms.join(id, room, nick, password, bookmark),
       create: (id, local, nick, options) => core.rooms.create(id, local, nick, options),
       leave: (id, room, forget) => core.rooms.leave(id, room, forget),
+      config: (id, room) => core.rooms.config(id, room),
+      configure: (id, room, settings) => core.rooms.configure(id, room, settings),
       occupants: async (id, room) => core.rooms.occupants(id, room),
       setSubject: (id, room, subject) => account(id).muc.setSubject(room, subject),
       changeNick: (id, room, nick) => account(id).muc.changeNick(room, nick),

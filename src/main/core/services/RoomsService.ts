@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events'
-import type { OccupantView, RoomCreateOptions, RoomExitView, RoomInviteView, RoomKey, RoomView } from '../../../shared/ipc/contract'
+import type { OccupantView, RoomCreateOptions, RoomExitView, RoomInviteView, RoomKey, RoomSettings, RoomView } from '../../../shared/ipc/contract'
 import { bare, jidToString, parseJid } from '../../../shared/jid'
 import type { AccountId } from '../../../shared/model/ids'
 import type { Account } from '../account/Account'
 import type { Core } from '../createCore'
 import { CoreError, toCoreError } from '../errors'
+import { roomConfigFromForm } from '../xep/0045-muc'
 import type { Occupant, RoomState } from '../xep/0045-muc/types'
 
 const keyOf = (account: AccountId, room: string): string => `${account}\u0000${room}`
@@ -170,6 +171,38 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     if (forget) return this.forget(a, jid)
     if (a.muc.joinedRooms().includes(jid)) await a.muc.leave(jid)
     if (a.bookmarks.get(jid)?.autojoin) await a.bookmarks.update(jid, { autojoin: false }).catch(() => undefined)
+  }
+
+  /** The room's settings now (XEP-0045 §10.2); the room refuses anyone but an owner (`stanza-error`, `forbidden`). */
+  async config(account: AccountId, room: string): Promise<RoomSettings> {
+    const cfg = roomConfigFromForm(await this.require(account).muc.getConfig(normaliseRoom(room)))
+    return {
+      name: cfg.name ?? '',
+      description: cfg.description ?? '',
+      password: cfg.password ?? '',
+      membersOnly: cfg.membersOnly ?? false,
+      public: cfg.public ?? false,
+      persistent: cfg.persistent ?? false,
+      moderated: cfg.moderated ?? false,
+      nonAnonymous: cfg.nonAnonymous ?? false
+    }
+  }
+
+  /**
+   * Changes the settings given (the rest keep the room's values). A new name also renames our
+   * bookmark when it carries one (else the room's own name would never show for us), and a new
+   * password goes into the bookmark so that joining it again still works.
+   */
+  async configure(account: AccountId, room: string, settings: Partial<RoomSettings>): Promise<void> {
+    const a = this.require(account)
+    const jid = normaliseRoom(room)
+    await a.muc.configure(jid, settings)
+    const bookmark = a.bookmarks.get(jid)
+    const renamed = settings.name !== undefined && !!bookmark?.name
+    if (bookmark && (renamed || settings.password !== undefined)) {
+      await a.bookmarks.update(jid, { ...(renamed ? { name: settings.name } : {}), ...(settings.password !== undefined ? { password: settings.password } : {}) }).catch(() => undefined)
+    }
+    if (settings.name && (renamed || !bookmark?.name)) this.patch(account, jid, { name: settings.name })
   }
 
   occupants(account: AccountId, room: string): OccupantView[] {

@@ -63,6 +63,16 @@ export function roomErrorKey(error: Pick<ErrorView, 'code' | 'condition'> | null
   return error.code.startsWith('room-') ? errorKey(error) : null
 }
 
+/** Only owners change a room's settings (XEP-0045 §10.2); the room is asked only while we are in it. */
+export const canConfigure = (room: Pick<RoomView, 'affiliation' | 'state'>): boolean => room.state === 'joined' && room.affiliation === 'owner'
+
+/** Reading or saving a room's settings failed: the room's refusal in words, else what the code says. */
+export function roomSettingsErrorKey(error: Pick<ErrorView, 'code' | 'condition'> | null | undefined): MessageKey | null {
+  if (!error) return null
+  if (error.code === 'stanza-error' && (error.condition === 'forbidden' || error.condition === 'not-allowed' || error.condition === 'not-authorized')) return 'rooms.settings.forbidden'
+  return roomErrorKey(error)
+}
+
 /** The room wants a password (none given, or a wrong one). */
 export const needsPassword = (error: Pick<ErrorView, 'code'> | null | undefined): boolean =>
   error?.code === 'room-password-required' || error?.code === 'room-password-wrong'

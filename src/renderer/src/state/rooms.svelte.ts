@@ -1,6 +1,6 @@
 /* eslint-disable svelte/prefer-svelte-reactivity -- collections are immutable snapshots in $state.raw, replaced once per event. */
 import { getContext, setContext } from 'svelte'
-import type { Events, OccupantView, RoomAffiliation, RoomCreateOptions, RoomInviteView, RoomRole, RoomView } from '../../../shared/ipc/contract'
+import type { Events, OccupantView, RoomAffiliation, RoomCreateOptions, RoomInviteView, RoomRole, RoomSettings, RoomView } from '../../../shared/ipc/contract'
 import { localOf, toBareJid } from '../../../shared/jid'
 import type { AccountId } from '../../../shared/model/ids'
 import { api, on, toApiError, type ApiError } from '../lib/api'
@@ -156,22 +156,28 @@ export class JoinForm {
   }
 }
 
-/** "Create a room": its address on the account's service, name, description and settings. */
-export class CreateForm {
-  account = $state<AccountId | ''>('')
-  local = $state('')
+/** What "Create a room" and "Room settings" both ask (RoomSettingsFields binds them). */
+class RoomFieldValues implements RoomCreateOptions {
   name = $state('')
   description = $state('')
   password = $state('')
-  nick = $state('')
   membersOnly = $state(false)
   public = $state(false)
   persistent = $state(true)
+}
+
+/** "Create a room": its address on the account's service, name, description and settings. */
+export class CreateForm extends RoomFieldValues {
+  account = $state<AccountId | ''>('')
+  local = $state('')
+  nick = $state('')
   busy = $state(false)
   submitted = $state(false)
   error = $state.raw<ApiError | null>(null)
 
-  constructor(private readonly rooms: RoomsState) {}
+  constructor(private readonly rooms: RoomsState) {
+    super()
+  }
 
   problems = $derived.by(() => {
     const p: { local?: MessageKey; nick?: MessageKey; account?: MessageKey } = {}
@@ -205,6 +211,84 @@ export class CreateForm {
     } finally {
       this.busy = false
     }
+  }
+}
+
+const SETTINGS_KEYS = ['name', 'description', 'password', 'membersOnly', 'public', 'persistent', 'moderated', 'nonAnonymous'] as const
+
+/**
+ * "Room settings" for an owner: the room's current values (asked of the room, never guessed), and
+ * on save only what the user changed, so that a setting changed meanwhile elsewhere stays as is.
+ */
+export class RoomSettingsForm extends RoomFieldValues implements RoomSettings {
+  moderated = $state(false)
+  nonAnonymous = $state(false)
+  loaded = $state(false)
+  loading = $state(false)
+  loadError = $state.raw<ApiError | null>(null)
+  busy = $state(false)
+  error = $state.raw<ApiError | null>(null)
+  #initial: RoomSettings | null = null
+
+  constructor(
+    private readonly rooms: RoomsState,
+    readonly account: AccountId,
+    readonly room: string
+  ) {
+    super()
+  }
+
+  async load(): Promise<void> {
+    this.loading = true
+    this.loadError = null
+    const current = await this.rooms.config(this.account, this.room).catch((err: unknown) => {
+      this.loadError = toApiError(err)
+      return null
+    })
+    this.loading = false
+    if (!current) return
+    this.#initial = current
+    this.name = current.name
+    this.description = current.description
+    this.password = current.password
+    this.membersOnly = current.membersOnly
+    this.public = current.public
+    this.persistent = current.persistent
+    this.moderated = current.moderated
+    this.nonAnonymous = current.nonAnonymous
+    this.loaded = true
+  }
+
+  /** What differs from the loaded values (text trimmed, the password as typed). */
+  changes(): Partial<RoomSettings> {
+    const initial = this.#initial
+    if (!initial) return {}
+    const now: RoomSettings = {
+      name: this.name.trim(),
+      description: this.description.trim(),
+      password: this.password,
+      membersOnly: this.membersOnly,
+      public: this.public,
+      persistent: this.persistent,
+      moderated: this.moderated,
+      nonAnonymous: this.nonAnonymous
+    }
+    const out: Partial<RoomSettings> = {}
+    for (const key of SETTINGS_KEYS) if (now[key] !== initial[key]) (out as Record<string, unknown>)[key] = now[key]
+    return out
+  }
+
+  /** Saves the changes; true when done (also when there was nothing to change). The room's refusal stays on the form. */
+  async submit(): Promise<boolean> {
+    if (this.busy || !this.loaded) return false
+    const changes = this.changes()
+    if (Object.keys(changes).length === 0) return true
+    this.busy = true
+    this.error = null
+    const error = await this.rooms.configure(this.account, this.room, changes).then(() => null, toApiError)
+    this.busy = false
+    this.error = error
+    return error === null
   }
 }
 
@@ -312,6 +396,14 @@ export class RoomsState {
     this.upsert([view])
     await this.chats.open(account, view.room).catch(() => undefined)
     return view
+  }
+
+  config(account: AccountId, room: string): Promise<RoomSettings> {
+    return api.rooms.config(account, room)
+  }
+
+  configure(account: AccountId, room: string, settings: Partial<RoomSettings>): Promise<void> {
+    return api.rooms.configure(account, room, settings)
   }
 
   /** Leaves; with `forget`, main also drops the bookmark, and its events take the room and its chat off the lists. */

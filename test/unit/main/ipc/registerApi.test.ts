@@ -73,7 +73,12 @@ describe('registerApi', () => {
       ['api:desktop.setFocusedChat', [{ account: ACCOUNT }]],
       ['api:desktop.setFocusedChat', [{ account: ACCOUNT, peer: 'juliet@capulet.lit', extra: 1 }]],
       ['api:desktop.allowWeakSecrets', ['true']],
-      ['api:desktop.takeUri', ['xmpp:a@b.c']]
+      ['api:desktop.takeUri', ['xmpp:a@b.c']],
+      ['api:rooms.config', [ACCOUNT]],
+      ['api:rooms.configure', [ACCOUNT, 'club@conference.capulet.lit', { name: 'x'.repeat(257) }]],
+      ['api:rooms.configure', [ACCOUNT, 'club@conference.capulet.lit', { password: 'x'.repeat(257) }]],
+      ['api:rooms.configure', [ACCOUNT, 'club@conference.capulet.lit', { membersOnly: 'yes' }]],
+      ['api:rooms.configure', [ACCOUNT, 'club@conference.capulet.lit', { fields: { 'muc#roomconfig_maxusers': '1' } }]]
     ]
     for (const [channel, args] of bad) {
       expect(await call(channel, TRUSTED, ...args), `${channel} ${JSON.stringify(args).slice(0, 80)}`).toMatchObject({ ok: false, error: { code: 'invalid-argument' } })
@@ -86,6 +91,9 @@ describe('registerApi', () => {
     expect(service.api['desktop']?.['muteChat']).toHaveBeenCalledWith(ACCOUNT, 'juliet@capulet.lit', true)
     expect(await call('api:desktop.setFocusedChat', TRUSTED, null)).toEqual({ ok: true, value: 'desktop.setFocusedChat result' })
     expect(await call('api:desktop.update', TRUSTED, { notifications: false })).toMatchObject({ ok: true })
+    // Room settings: any subset of them.
+    expect(await call('api:rooms.configure', TRUSTED, ACCOUNT, 'club@conference.capulet.lit', { name: '读书会', moderated: true })).toMatchObject({ ok: true })
+    expect(service.api['rooms']?.['configure']).toHaveBeenCalledWith(ACCOUNT, 'club@conference.capulet.lit', { name: '读书会', moderated: true })
   })
 
   it('turns a thrown error into data', async () => {

@@ -173,3 +173,34 @@ export function roomConfigValues(cfg: RoomConfig, form?: DataForm): Record<strin
   }
   return { ...v, ...cfg.fields }
 }
+
+/**
+ * The other way: what a room's muc#roomconfig form (§10.2, its current values) says, as friendly
+ * settings. Only what the form offers is set; `archive` reads either server's switch.
+ */
+export function roomConfigFromForm(form: DataForm): RoomConfig {
+  const value = (name: string): string | undefined => form.fields.find((f) => f.var === name)?.values[0]
+  const flag = (name: string): boolean | undefined => {
+    const v = value(name)
+    return v === undefined ? undefined : v === '1' || v === 'true'
+  }
+  const cfg: RoomConfig = {}
+  const text = (key: 'name' | 'description' | 'password', name: string): void => {
+    if (form.fields.some((f) => f.var === name)) cfg[key] = value(name) ?? ''
+  }
+  text('name', 'muc#roomconfig_roomname')
+  text('description', 'muc#roomconfig_roomdesc')
+  text('password', 'muc#roomconfig_roomsecret')
+  // A room that says it is not protected has no password, whatever stale secret it keeps.
+  if (flag('muc#roomconfig_passwordprotectedroom') === false) cfg.password = ''
+  const bools = { membersOnly: 'muc#roomconfig_membersonly', moderated: 'muc#roomconfig_moderatedroom', persistent: 'muc#roomconfig_persistentroom', public: 'muc#roomconfig_publicroom' } as const
+  for (const [key, name] of Object.entries(bools) as [keyof typeof bools, string][]) {
+    const b = flag(name)
+    if (b !== undefined) cfg[key] = b
+  }
+  const archive = flag('muc#roomconfig_enablearchiving') ?? flag('mam')
+  if (archive !== undefined) cfg.archive = archive
+  const whois = value('muc#roomconfig_whois')
+  if (whois !== undefined) cfg.nonAnonymous = whois === 'anyone'
+  return cfg
+}

@@ -78,7 +78,7 @@ import type {
 export * from './types'
 export { mentionsNick } from './mention'
 export { NS_MUC, NS_MUC_ADMIN, NS_MUC_OWNER, NS_MUC_USER, roomErrorCode, type RoomErrorCode } from './parse'
-export { roomConfigValues } from './build'
+export { roomConfigFromForm, roomConfigValues } from './build'
 
 const JOIN_TIMEOUT_MS = 30_000
 const NICK_TIMEOUT_MS = 30_000

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseDataForm } from '../../../../../../src/main/core/xep/0004-data-forms'
-import { xml } from '../../../../../../src/main/core/xml'
+import { xml, type Element } from '../../../../../../src/main/core/xml'
 import {
   affiliationListQuery,
   affiliationQuery,
@@ -15,6 +15,7 @@ import {
   privateMessage,
   privateReceipt,
   roleQuery,
+  roomConfigFromForm,
   roomConfigValues,
   subjectMessage
 } from '../../../../../../src/main/core/xep/0045-muc/build'
@@ -104,6 +105,56 @@ describe('XEP-0045 builders', () => {
       'muc#roomconfig_passwordprotectedroom': '0',
       'muc#roomconfig_whois': 'anyone'
     })
+  })
+
+  it('roomConfigFromForm reads the form’s current values back as friendly settings (only what it offers)', () => {
+    const field = (v: string, type: string, ...values: string[]) => xml('field', { var: v, type }, ...values.map((x) => xml('value', {}, x)))
+    const dataForm = (...fields: Element[]) => parseDataForm(xml('x', { xmlns: 'jabber:x:data', type: 'form' }, ...fields))
+    const form = dataForm(
+      field('FORM_TYPE', 'hidden', 'http://jabber.org/protocol/muc#roomconfig'),
+      field('muc#roomconfig_roomname', 'text-single', '读书会'),
+      field('muc#roomconfig_roomdesc', 'text-single'),
+      field('muc#roomconfig_roomsecret', 'text-private', 'open sesame'),
+      field('muc#roomconfig_membersonly', 'boolean', 'true'),
+      field('muc#roomconfig_moderatedroom', 'boolean', '0'),
+      field('muc#roomconfig_persistentroom', 'boolean', '1'),
+      field('muc#roomconfig_publicroom', 'boolean', 'false'),
+      field('muc#roomconfig_enablearchiving', 'boolean', '1'),
+      xml('field', { var: 'muc#roomconfig_whois', type: 'list-single' }, xml('value', {}, 'moderators'), xml('option', {}, xml('value', {}, 'moderators')), xml('option', {}, xml('value', {}, 'anyone')))
+    )
+    expect(roomConfigFromForm(form)).toEqual({
+      name: '读书会',
+      description: '',
+      password: 'open sesame',
+      membersOnly: true,
+      moderated: false,
+      persistent: true,
+      public: false,
+      archive: true,
+      nonAnonymous: false
+    })
+    // Written back unchanged, it says what the form says (the round trip of the settings dialog).
+    expect(roomConfigValues(roomConfigFromForm(form), form)).toEqual({
+      'muc#roomconfig_roomname': '读书会',
+      'muc#roomconfig_roomdesc': '',
+      'muc#roomconfig_roomsecret': 'open sesame',
+      'muc#roomconfig_passwordprotectedroom': '1',
+      'muc#roomconfig_membersonly': '1',
+      'muc#roomconfig_moderatedroom': '0',
+      'muc#roomconfig_persistentroom': '1',
+      'muc#roomconfig_publicroom': '0',
+      'muc#roomconfig_enablearchiving': '1',
+      mam: '1',
+      'muc#roomconfig_whois': 'moderators'
+    })
+    // A room that says it is not protected has no password; ejabberd's archive switch; fields it lacks stay unset.
+    const other = dataForm(
+      field('muc#roomconfig_passwordprotectedroom', 'boolean', '0'),
+      field('muc#roomconfig_roomsecret', 'text-private', 'stale'),
+      field('mam', 'boolean', '0'),
+      field('muc#roomconfig_whois', 'list-single', 'anyone')
+    )
+    expect(roomConfigFromForm(other)).toEqual({ password: '', archive: false, nonAnonymous: true })
   })
 })
 
