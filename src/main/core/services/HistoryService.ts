@@ -64,6 +64,8 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   private readonly sentThisRun = new Set<AccountId>()
   /** Displayed markers that could not go out (see `sendMarker`), by chat. */
   private readonly owedMarkers = new Map<string, { account: AccountId; to: string; id: string }>()
+  /** The marker last asked for per chat, while it is on its way (see `sendMarker`). */
+  private readonly markerWanted = new Map<string, string>()
   /**
    * Where a catch-up across a forgotten archive position starts when no stored message carries
    * that position: the newest message the archive has too, as it was when the session began (by
@@ -91,7 +93,9 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       this.reopen(account, room)
       // Before the room's outbox goes and live messages come: those are not what the archive had.
       this.flushInserts()
-      this.sessionStart.set(keyOf(account, room), this.newestRoomStoredAt(account, room))
+      // Once per session: a new role or nick says 'joined' again, with this session's messages stored.
+      const key = keyOf(account, room)
+      if (!this.sessionStart.has(key)) this.sessionStart.set(key, this.newestRoomStoredAt(account, room))
       void this.flushRoom(account, room)
       this.sendOwedMarkers(account, room)
       void this.roomCatchUp(account, room)
@@ -108,8 +112,10 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     events.on('connectionState', ({ account, state }) => {
       if (state.state !== 'online') return
       if (!state.resumed) {
-        // Before the outbox goes out and this session's messages are stored.
+        // Before the outbox goes out and this session's messages are stored. Rooms take theirs
+        // when joined again.
         this.flushInserts()
+        for (const key of this.sessionStart.keys()) if (key.startsWith(keyOf(account, ''))) this.sessionStart.delete(key)
         this.sessionStart.set(keyOf(account, ''), this.newestStoredAt(account))
       }
       void this.flushOutbox(account)
@@ -321,13 +327,13 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     const key = keyOf(account, to)
     const a = this.account(account)
     const pm = privateOf(to)
+    this.markerWanted.set(key, id)
     const sent = a ? await (pm ? a.muc.displayedPrivate(pm.room, pm.nick, id) : a.chat.displayed(to, id)).catch(() => false) : false
-    if (sent) {
-      if (this.owedMarkers.get(key)?.id === id) this.owedMarkers.delete(key)
-    } else if (this.exists(account)) {
-      // Owed only while the account is there (removed meanwhile: nobody would ever pay it).
-      this.owedMarkers.set(key, { account, to, id })
-    }
+    // A newer marker asked for meanwhile (or the chat closed, the account removed) decides instead.
+    if (this.markerWanted.get(key) !== id) return
+    this.markerWanted.delete(key)
+    if (sent) this.owedMarkers.delete(key)
+    else if (this.exists(account)) this.owedMarkers.set(key, { account, to, id })
   }
 
   /** Owed markers of an account (online again), or of the private chats through one room (joined again). */
@@ -341,6 +347,10 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
   /** Owed markers that can no longer be sent: of an account removed, or through rooms closed. */
   private forgetOwed(gone: (owed: { account: AccountId; to: string }) => boolean): void {
     for (const [key, owed] of this.owedMarkers) if (gone(owed)) this.owedMarkers.delete(key)
+    for (const key of this.markerWanted.keys()) {
+      const [account = '', to = ''] = key.split('\u0000')
+      if (gone({ account: account as AccountId, to })) this.markerWanted.delete(key)
+    }
   }
 
   unreadTotal(): number {
@@ -718,20 +728,22 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
    * good page.
    */
   private async syncArchive(account: AccountId, archive: string, page: ArchivePage, since: () => number | null): Promise<void> {
-    const lastId = this.store.archiveState(account, archive)?.lastId ?? null
+    const state = this.store.archiveState(account, archive)
+    const lastId = state?.lastId ?? null
     if (lastId !== null) {
       try {
         return await this.syncForward(account, archive, page, { after: lastId })
       } catch (err) {
         if (toCoreError(err).condition !== 'item-not-found') throw err
       }
-      // The message at the forgotten position (its archive time), else what we had before this session.
-      const from = this.store.archivedAt(account, archive, lastId) ?? since()
+      // The position's own archive time (kept with it since schema 4), else the message at it,
+      // else what we had before this session.
+      const from = state?.lastAt ?? this.store.archivedAt(account, archive, lastId) ?? since()
       // Server time in the archive, maybe our clock here: start early, duplicates are dropped.
       if (from !== null) return await this.syncForward(account, archive, page, { start: Math.max(0, from - CLOCK_MARGIN_MS) })
     }
     const first = await this.storedPage(page, { before: '', max: CATCH_UP_PAGE })
-    this.store.setArchiveState(account, archive, { lastId: first.last, firstId: first.first, complete: first.complete, syncedAt: Date.now() })
+    this.store.setArchiveState(account, archive, { lastId: first.last, lastAt: first.lastAt ?? null, firstId: first.first, complete: first.complete, syncedAt: Date.now() })
   }
 
   /** `sessionStart` of a session or join (computed now only when none was taken). */
@@ -746,7 +758,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     for (let i = 0; i < CATCH_UP_MAX_PAGES; i++) {
       const next = await this.storedPage(page, { ...start, ...(after !== undefined ? { after } : {}), max: CATCH_UP_PAGE })
       if (next.last) after = next.last
-      if (after !== undefined) this.store.setArchiveState(account, archive, { lastId: after, complete: false, syncedAt: Date.now() })
+      if (after !== undefined) this.store.setArchiveState(account, archive, { lastId: after, lastAt: next.lastAt ?? null, complete: false, syncedAt: Date.now() })
       if (next.complete || next.received === 0) return
     }
   }

@@ -194,6 +194,11 @@ export interface UnreadTotals {
 export interface ArchiveState {
   /** The newest archive id we have (catch-up continues `<after>` it). */
   lastId: string | null
+  /**
+   * The archive time of the newest result stored up to `lastId`: where catch-up starts again when
+   * the archive no longer knows that id. Kept when not given.
+   */
+  lastAt?: number | null | undefined
   /** The oldest archive id we have (history fill continues `<before>` it). */
   firstId?: string | null | undefined
   /** The archive reported `<fin complete='true'>` going backwards: nothing older exists. */
@@ -1032,9 +1037,9 @@ export class MessageStore {
     return this.read('reading the archive position', () => {
       const acc = this.accountId(account, false)
       if (acc === null) return null
-      const r = this.get1('SELECT last_id, first_id, complete, synced_at FROM archive_state WHERE account = ? AND archive = ?', acc, archiveJid)
+      const r = this.get1('SELECT last_id, first_id, complete, synced_at, last_at FROM archive_state WHERE account = ? AND archive = ?', acc, archiveJid)
       if (!r) return null
-      return { lastId: decOpt(r['last_id']), firstId: decOpt(r['first_id']), complete: num(r['complete']) === 1, syncedAt: num(r['synced_at']) }
+      return { lastId: decOpt(r['last_id']), lastAt: numOpt(r['last_at']), firstId: decOpt(r['first_id']), complete: num(r['complete']) === 1, syncedAt: num(r['synced_at']) }
     })
   }
 
@@ -1043,18 +1048,21 @@ export class MessageStore {
     const syncedAt = time(state.syncedAt, 'syncedAt')
     const lastId = state.lastId === null ? null : text(state.lastId, 'lastId')
     const firstId = state.firstId === undefined || state.firstId === null ? null : text(state.firstId, 'firstId')
+    const lastAt = state.lastAt === undefined || state.lastAt === null ? null : time(state.lastAt, 'lastAt')
     this.write('storing the archive position', () => {
       const acc = this.accountId(account, true)!
       this.run(
-        `INSERT INTO archive_state (account, archive, last_id, first_id, complete, synced_at) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO archive_state (account, archive, last_id, first_id, complete, synced_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (account, archive) DO UPDATE SET last_id = excluded.last_id,
-           first_id = coalesce(excluded.first_id, first_id), complete = excluded.complete, synced_at = excluded.synced_at`,
+           first_id = coalesce(excluded.first_id, first_id), complete = excluded.complete, synced_at = excluded.synced_at,
+           last_at = coalesce(excluded.last_at, last_at)`,
         acc,
         archive,
         encOpt(lastId),
         encOpt(firstId),
         state.complete ? 1 : 0,
-        syncedAt
+        syncedAt,
+        lastAt
       )
     })
   }

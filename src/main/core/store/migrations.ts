@@ -168,6 +168,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'conversation kind and room name, pending bookmark retractions',
     up: (db) => db.exec(V3)
+  },
+  {
+    version: 4,
+    name: 'archive time of the catch-up position',
+    // Where to start again, by time, when the archive forgets the position's id (item-not-found).
+    up: (db) => db.exec('ALTER TABLE archive_state ADD COLUMN last_at INTEGER')
   }
 ]
 

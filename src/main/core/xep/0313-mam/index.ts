@@ -39,12 +39,15 @@ export interface MamPage {
   last: string | null
   count: number | null
   received: number
+  /** The archive time of the newest result in this page (null: none came). */
+  lastAt?: number | null
 }
 
 interface Pending {
   archive: string
   onResult: (result: ArchivedMessage) => void
   received: number
+  lastAt: number | null
 }
 
 /**
@@ -73,7 +76,7 @@ export class MamModule implements AccountModule {
     const archive = normalise(q.archive)
     if (!archive) throw new CoreError('invalid-argument', `Not an archive address: ${q.archive}`)
     const queryid = randomUUID()
-    const pending: Pending = { archive, onResult, received: 0 }
+    const pending: Pending = { archive, onResult, received: 0, lastAt: null }
     this.pending.set(queryid, pending)
     const own = archive === this.ctx.ownBareJid()
     try {
@@ -90,7 +93,8 @@ export class MamModule implements AccountModule {
         first: set?.getChildText('first') ?? null,
         last: set?.getChildText('last') ?? null,
         count: Number.isFinite(count) ? count : null,
-        received: pending.received
+        received: pending.received,
+        lastAt: pending.lastAt
       }
     } finally {
       this.pending.delete(queryid)
@@ -112,6 +116,7 @@ export class MamModule implements AccountModule {
     const at = typeof stamp === 'string' ? Date.parse(stamp) : Number.NaN
     if (!message || typeof id !== 'string' || id === '' || !Number.isFinite(at)) return
     pending.received += 1
+    pending.lastAt = Math.max(pending.lastAt ?? at, at)
     pending.onResult({ archiveId: id, archive: pending.archive, at, message })
   }
 }

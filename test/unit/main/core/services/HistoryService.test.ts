@@ -192,6 +192,25 @@ describe('displayed markers (XEP-0333)', () => {
     expect(displayed).toHaveBeenCalledTimes(2)
   })
 
+  it('a marker that fails after a newer one went out is not owed again (no older marker on the next reconnect)', async () => {
+    const { history, displayed, arrive, setOnline, owed } = chatSetup(MessageStore.open(':memory:'))
+    let failFirst: (sent: boolean) => void = () => undefined
+    displayed.mockImplementationOnce(() => new Promise<boolean>((resolve) => (failFirst = resolve)))
+    arrive('m1')
+    await stored()
+    history.markRead(ACCOUNT, BOB)
+    arrive('m2')
+    await stored()
+    history.markRead(ACCOUNT, BOB)
+    await stored()
+    failFirst(false)
+    await stored()
+    expect(owed()).toBe(0)
+    setOnline(true)
+    await stored()
+    expect(displayed.mock.calls.map((c) => c[1])).toEqual(['m1', 'm2'])
+  })
+
   it('a private chat through a room is marked through the room', async () => {
     const { history, events, displayed, displayedPrivate } = chatSetup(MessageStore.open(':memory:'))
     events.emit('roomPrivateMessage', {
@@ -347,7 +366,8 @@ describe('catch-up across a position the archive no longer knows (item-not-found
    * query is on its way this session stores its own messages: the outbox goes out on 'online',
    * a live message arrives (a groupchat message in the room just joined).
    */
-  function offlineForDays(lastId: string) {
+  function offlineForDays(lastId: string, opts: { rejoinDuringQuery?: boolean } = {}) {
+    let rejoined = false
     const store = MessageStore.open(':memory:')
     const events = new CoreEmitter()
     store.insert([
@@ -396,7 +416,7 @@ describe('catch-up across a position the archive no longer knows (item-not-found
               message: { id: asMessageId(m.id), peer: m.peer, resource: `${BOB}/phone`, direction: 'in', body: m.id, at: m.at, state: 'received', source: 'archive', stanzaId: m.stanzaId, stanzaIdBy: ME }
             })
           }
-          return { complete: true, first: found[0]?.stanzaId ?? null, last: found.at(-1)?.stanzaId ?? null, count: found.length, received: found.length }
+          return { complete: true, first: found[0]?.stanzaId ?? null, last: found.at(-1)?.stanzaId ?? null, count: found.length, received: found.length, lastAt: found.at(-1)?.at ?? null }
         }
       },
       muc: {
@@ -412,6 +432,11 @@ describe('catch-up across a position the archive no longer knows (item-not-found
               message: { room: ROOM, nick: 'Bob', sender: `${ROOM}/Bob`, body: 'hi Alice', id: 'r-live', stanzaId: 'ra-live', at: Date.now(), atIsLocal: true, fromUs: false, mentions: true, source: 'live' }
             })
             await settle()
+            // A moderator gives us voice meanwhile: the room says 'joined' again (a new role).
+            if (opts.rejoinDuringQuery && !rejoined) {
+              rejoined = true
+              ;(rooms as unknown as EventEmitter).emit('joined', { account: ACCOUNT, room: ROOM })
+            }
             throw gone()
           }
           const found = q.start !== undefined && q.start <= NOW - 2 * DAY ? 1 : 0
@@ -421,7 +446,7 @@ describe('catch-up across a position the archive no longer knows (item-not-found
               message: { room: ROOM, nick: 'Bob', sender: `${ROOM}/Bob`, body: 'room missed', id: 'r-missed', stanzaId: 'ra-1', at: NOW - 2 * DAY, atIsLocal: false, fromUs: false, mentions: false, source: 'archive' }
             })
           }
-          return { complete: true, first: found ? 'ra-1' : null, last: found ? 'ra-1' : null, count: found, received: found }
+          return { complete: true, first: found ? 'ra-1' : null, last: found ? 'ra-1' : null, count: found, received: found, lastAt: found ? NOW - 2 * DAY : null }
         }
       },
       avatars: { avatarOf: () => null }
@@ -438,7 +463,7 @@ describe('catch-up across a position the archive no longer knows (item-not-found
       joined.emit('joined', { account: ACCOUNT, room: ROOM })
       await vi.waitFor(() => {
         expect(queries).toHaveLength(2)
-        expect(roomQueries).toHaveLength(2)
+        expect(roomQueries.length).toBeGreaterThanOrEqual(2)
       })
       await settle()
     }
@@ -454,6 +479,30 @@ describe('catch-up across a position the archive no longer knows (item-not-found
     expect(queries[1]).toMatchObject({ start: LONG_AGO - 5 * 60_000 })
     expect(bodiesOf(BOB)).toEqual(['before the trip', 'missed-1', 'missed-2', 'welcome back'])
     expect(roomQueries[1]).toMatchObject({ start: LONG_AGO - 5 * 60_000 })
+    expect(bodiesOf(ROOM)).toEqual(['room before the trip', 'room missed', 'hi Alice'])
+  })
+
+  it('starts from the archive time kept with the position (also when the previous catch-up stopped before its first page)', async () => {
+    const { store, queries, roomQueries, reconnect } = offlineForDays('no-such-archive-id')
+    store.setArchiveState(ACCOUNT, ME, { lastId: 'no-such-archive-id', lastAt: LONG_AGO, complete: false, syncedAt: LONG_AGO })
+    store.setArchiveState(ACCOUNT, ROOM, { lastId: 'no-such-archive-id', lastAt: LONG_AGO, complete: false, syncedAt: LONG_AGO })
+    // Stored live in the last session, after the position: newer than what the archive gave us.
+    store.insert([
+      { account: ACCOUNT, peer: BOB, direction: 'in', from: `${BOB}/phone`, id: 'later', body: 'later', at: LONG_AGO + DAY, receivedAt: LONG_AGO + DAY, state: 'received' },
+      { account: ACCOUNT, peer: ROOM, direction: 'in', from: `${ROOM}/Bob`, sender: `${ROOM}/Bob`, nick: 'Bob', room: true, id: 'r-later', body: 'later', at: LONG_AGO + DAY, receivedAt: LONG_AGO + DAY, state: 'received' }
+    ])
+    await reconnect()
+    expect(queries[1]).toMatchObject({ start: LONG_AGO - 5 * 60_000 })
+    expect(roomQueries[1]).toMatchObject({ start: LONG_AGO - 5 * 60_000 })
+    // The new position keeps its own archive time.
+    expect(store.archiveState(ACCOUNT, ME)).toMatchObject({ lastId: 'a-2', lastAt: NOW - 60 * 60_000 })
+  })
+
+  it('a second "joined" while the room catch-up waits (a new role) does not move its start past what was missed', async () => {
+    const { roomQueries, reconnect, bodiesOf } = offlineForDays('no-such-archive-id', { rejoinDuringQuery: true })
+    await reconnect()
+    await vi.waitFor(() => expect(roomQueries.filter((q) => q.start !== undefined)).toHaveLength(2))
+    for (const q of roomQueries.filter((q) => q.start !== undefined)) expect(q).toMatchObject({ start: LONG_AGO - 5 * 60_000 })
     expect(bodiesOf(ROOM)).toEqual(['room before the trip', 'room missed', 'hi Alice'])
   })
 

@@ -160,11 +160,14 @@ describe('archive position', () => {
   it('is kept per account and archive', () => {
     store = memoryStore()
     expect(store.archiveState(ACCOUNT, ME)).toBeNull()
-    store.setArchiveState(ACCOUNT, ME, { lastId: 'A1', firstId: 'A0', complete: false, syncedAt: T0 })
+    store.setArchiveState(ACCOUNT, ME, { lastId: 'A1', lastAt: T0 - 10, firstId: 'A0', complete: false, syncedAt: T0 })
     store.setArchiveState(ACCOUNT, 'room@muc.example.org', { lastId: 'R1', complete: true, syncedAt: T0 + 1 })
+    // A position moved without a time (a page of nothing usable) keeps the last time known.
     store.setArchiveState(ACCOUNT, ME, { lastId: 'A2', complete: true, syncedAt: T0 + 2 })
-    expect(store.archiveState(ACCOUNT, ME)).toEqual({ lastId: 'A2', firstId: 'A0', complete: true, syncedAt: T0 + 2 })
-    expect(store.archiveState(ACCOUNT, 'room@muc.example.org')).toEqual({ lastId: 'R1', firstId: null, complete: true, syncedAt: T0 + 1 })
+    expect(store.archiveState(ACCOUNT, ME)).toEqual({ lastId: 'A2', lastAt: T0 - 10, firstId: 'A0', complete: true, syncedAt: T0 + 2 })
+    store.setArchiveState(ACCOUNT, ME, { lastId: 'A3', lastAt: T0 - 5, complete: true, syncedAt: T0 + 3 })
+    expect(store.archiveState(ACCOUNT, ME)?.lastAt).toBe(T0 - 5)
+    expect(store.archiveState(ACCOUNT, 'room@muc.example.org')).toEqual({ lastId: 'R1', lastAt: null, firstId: null, complete: true, syncedAt: T0 + 1 })
     expect(store.archiveState('acc-2', ME)).toBeNull()
   })
 })
