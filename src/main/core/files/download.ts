@@ -1,10 +1,10 @@
-import { rename, unlink } from 'node:fs/promises'
+import { rename, unlink, writeFile } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import path from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { CoreError, toCoreError } from '../errors'
-import { createUniqueFile, safeFileName, splitExtension } from './names'
+import { createUniqueFile, harmlessFileName, safeFileName, splitExtension } from './names'
 import { cancelled, exchange, httpStatusError, parseHttpUrl, readSmall, throttled, type AddressPolicy, type Resolver } from './http'
 import { extensionFor, inspectImage, sniffType, type ImageInfo, type ImageLimits } from './image'
 
@@ -53,13 +53,17 @@ export interface DownloadResult {
  * cap, cancellation and an idle timeout. Refuses loopback, private, link-local and other non-public
  * addresses unless `allowPrivate` (checked on the resolved addresses that are then connected to),
  * non-http(s) URLs, and redirects to such places. A failed or cancelled download leaves no file.
+ * A name that would run when opened gets ".download" added; on Windows the file is marked as coming
+ * from the internet, so that SmartScreen and Office's Protected View treat it as such.
  */
 export async function download(input: string, o: DownloadOptions): Promise<DownloadResult> {
   const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES
   const { res, url, fail, failure } = await open(input, o)
   const total = announcedLength(res, maxBytes, fail)
   const sniffer = new Limiter(maxBytes, throttled(o.onProgress, total))
-  const wanted = o.name || fileNameFrom(res, url)
+  // Whoever named it (the sender, the server, the URL), a name that would run when opened gets a
+  // harmless suffix: "setup.exe" is saved as "setup.exe.download".
+  const wanted = harmlessFileName(o.name || fileNameFrom(res, url), 'download')
   // The final name is reserved at once (so a parallel download cannot take it); the bytes go to a
   // ".part" file beside it that replaces the placeholder only when complete.
   const target = await createUniqueFile(o.dir, wanted)
@@ -79,6 +83,7 @@ export async function download(input: string, o: DownloadOptions): Promise<Downl
   sniffer.report(true)
   const sniffedType = sniffType(sniffer.head)
   const finalPath = await addExtension(target.path, sniffedType)
+  await markInternetOrigin(finalPath, url.href)
   return {
     path: finalPath,
     name: path.basename(finalPath),
@@ -220,20 +225,51 @@ export function fileNameFrom(res: Pick<IncomingMessage, 'headers'>, url: URL): s
   return safeFileName(decoded, 'download')
 }
 
-/** RFC 6266: `filename*=UTF-8''…` wins over `filename="…"`. */
+/**
+ * RFC 6266: `filename*=UTF-8''…` wins over `filename="…"`. Parameters are read one by one (names
+ * case-insensitive, quoted strings kept whole), so neither `xfilename=` nor a `filename=` inside
+ * another parameter's quoted value counts.
+ */
 export function dispositionName(header: string): string | null {
-  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header)
-  if (star?.[1]) {
+  const params = dispositionParams(header)
+  const star = params.get('filename*')
+  const encoded = star !== undefined ? /^(utf-8|iso-8859-1)'[^']*'(.+)$/i.exec(star) : null
+  if (encoded?.[1] && encoded[2]) {
     try {
-      return decodeURIComponent(star[1].trim())
+      const value = encoded[2].trim()
+      if (encoded[1].toLowerCase() === 'utf-8') return decodeURIComponent(value)
+      return value.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
     } catch {
       // fall through to the plain parameter
     }
   }
-  const quoted = /filename\s*=\s*"((?:[^"\\]|\\.)*)"/.exec(header)
-  if (quoted?.[1] !== undefined) return quoted[1].replace(/\\(.)/g, '$1')
-  const plain = /filename\s*=\s*([^;\s]+)/.exec(header)
-  return plain?.[1] ?? null
+  return params.get('filename') ?? null
+}
+
+/** `type; name=token; name="quoted"` → lower-case names to values (the first of each wins). */
+function dispositionParams(header: string): Map<string, string> {
+  const params = new Map<string, string>()
+  // A header without a type ("filename=x") starts with a parameter.
+  const type = /^[^;=]*(?=;|$)/.exec(header)
+  const text = type ? header.slice(type[0].length) : `;${header}`
+  const param = /\s*;\s*([^\s=;"]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;"]*)/y
+  for (let m = param.exec(text); m; m = param.exec(text)) {
+    const name = (m[1] ?? '').toLowerCase()
+    const raw = (m[2] ?? '').trim()
+    const value = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw
+    if (!params.has(name) && value !== '') params.set(name, value)
+  }
+  return params
+}
+
+/**
+ * Windows' mark of the web: the `Zone.Identifier` stream says the file came from the internet
+ * (zone 3), so SmartScreen, Office and others warn before opening it. Written once the file is in
+ * place; file systems without alternate streams (FAT, some network drives) simply go without it.
+ */
+export async function markInternetOrigin(file: string, url: string, platform: NodeJS.Platform = process.platform): Promise<void> {
+  if (platform !== 'win32') return
+  await writeFile(`${file}:Zone.Identifier`, `[ZoneTransfer]\r\nZoneId=3\r\nHostUrl=${url}\r\n`).catch(() => undefined)
 }
 
 /** A file saved without an extension gets the one its content has, so that it opens sensibly. */

@@ -17,7 +17,7 @@ export interface ImageLimits {
   maxSide?: number
   /** width × height: what a decoder allocates (4 bytes each) before drawing anything. */
   maxPixels?: number
-  /** GIF frames: each one is decoded in turn. */
+  /** Animation frames (GIF, APNG, WebP): each one is decoded in turn. */
   maxFrames?: number
 }
 
@@ -180,7 +180,24 @@ function parsePng(b: Uint8Array): Dimensions {
   need(b, 33, 'PNG header')
   if (u32be(b, 8) !== 13 || !has(b, 12, 'IHDR')) throw refuse('not-an-image', 'PNG without an IHDR chunk first')
   if ((crc32(b.subarray(12, 29)) >>> 0) !== u32be(b, 29)) throw refuse('not-an-image', 'PNG header checksum mismatch')
-  return { width: u32be(b, 16), height: u32be(b, 20), frames: 1 }
+  return { width: u32be(b, 16), height: u32be(b, 20), frames: pngFrames(b) }
+}
+
+/**
+ * Animated PNG (APNG): `acTL` declares the number of frames and each frame has an `fcTL` chunk;
+ * the larger of the two counts, so that neither a low declaration nor extra chunks slip past.
+ */
+function pngFrames(b: Uint8Array): number {
+  let declared = 0
+  let controls = 0
+  for (let at = 8; at + 12 <= b.length; ) {
+    const length = u32be(b, at)
+    if (has(b, at + 4, 'acTL') && length >= 8) declared = u32be(b, at + 8)
+    else if (has(b, at + 4, 'fcTL')) controls++
+    else if (has(b, at + 4, 'IEND')) break
+    at += 12 + length
+  }
+  return Math.max(1, declared, controls)
 }
 
 const SOF_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf])

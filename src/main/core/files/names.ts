@@ -73,3 +73,47 @@ export async function createUniqueFile(dir: string, name: string): Promise<{ pat
   const full = path.join(dir, candidate)
   return { path: full, name: candidate, handle: await open(full, 'wx') }
 }
+
+/**
+ * Extensions that run something, or point something somewhere, when the file is opened with a
+ * double click: Windows programs, scripts, installers, shortcuts and shell handlers; macOS apps,
+ * scripts and location files; Linux launchers. Kept lower case.
+ */
+const RISKY_EXTENSIONS = new Set(
+  (
+    // Windows: programs and installers
+    'exe com scr pif cpl msi msp mst msix msixbundle appx appxbundle appinstaller application appref-ms gadget xbap xll ' +
+    // Windows: scripts and script hosts
+    'bat cmd ps1 ps1xml ps2 ps2xml psc1 psc2 psd1 psm1 msh msh1 msh2 mshxml msh1xml msh2xml vb vbe vbs js jse ws wsc wsf wsh sct hta ' +
+    // Windows: shortcuts, shell handlers, settings, help, registry
+    'lnk url website scf library-ms search-ms searchconnector-ms settingcontent-ms shb shs inf ins isp reg msc chm hlp diagcab theme themepack ' +
+    // Cross-platform runtimes
+    'jar jnlp py pyw pyz pyc pyo pl rb ' +
+    // macOS: apps, installers, scripts, terminal and location files
+    'app pkg mpkg command tool terminal workflow action scpt scptd applescript fileloc inetloc webloc ' +
+    // Linux: launchers and self-running images
+    'desktop appimage sh run'
+  ).split(' ')
+)
+
+/** The suffix that keeps a risky file from running when opened: `setup.exe` → `setup.exe.download`. */
+export const NEUTRAL_SUFFIX = '.download'
+
+/**
+ * True when opening a file of this name could run it. Case does not matter, and neither do the
+ * trailing dots and spaces Windows drops (`setup.EXE. .`).
+ */
+export function isRiskyName(name: string): boolean {
+  const trimmed = name.replace(/[\s.]+$/u, '')
+  const dot = trimmed.lastIndexOf('.')
+  return dot >= 0 && RISKY_EXTENSIONS.has(trimmed.slice(dot + 1).toLowerCase())
+}
+
+/**
+ * A safe name (see safeFileName) that also cannot run when double-clicked: a risky one keeps its
+ * name, so the user sees what it is, and gets ".download" after it.
+ */
+export function harmlessFileName(input: string, fallback = 'file'): string {
+  const safe = safeFileName(input, fallback)
+  return isRiskyName(safe) ? safeFileName(safe + NEUTRAL_SUFFIX) : safe
+}

@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { CoreError } from '../../../../../src/main/core/errors'
-import { dispositionName, download, fetchInlineImage } from '../../../../../src/main/core/files/download'
+import { dispositionName, download, fetchInlineImage, markInternetOrigin } from '../../../../../src/main/core/files/download'
 import type { Resolver } from '../../../../../src/main/core/files/http'
 import { png, SVG } from './images'
 
@@ -36,6 +36,14 @@ beforeAll(async () => {
   })
   routes.set('/named', (_req, res) => {
     res.writeHead(200, { 'content-disposition': 'attachment; filename="../../.ssh/authorized_keys"' })
+    res.end('data')
+  })
+  routes.set('/holiday', (_req, res) => {
+    res.writeHead(200, { 'content-disposition': 'attachment; filename="holiday.jpg.EXE. ."' })
+    res.end('MZ')
+  })
+  routes.set('/xfilename', (_req, res) => {
+    res.writeHead(200, { 'content-disposition': 'attachment; xfilename="evil.exe"' })
     res.end('data')
   })
   routes.set('/sniff', (_req, res) => {
@@ -199,6 +207,43 @@ describe('download: the transfer', () => {
     expect(path.dirname(r.path)).toBe(dir)
   })
 
+  it('gives a name that would run when opened a harmless suffix, whoever chose it', async () => {
+    const server = await download(`${base}/holiday`, { dir, allowPrivate: true })
+    expect(server.name).toBe('holiday.jpg.EXE.download')
+    expect(server.path).toBe(path.join(dir, 'holiday.jpg.EXE.download'))
+    const sender = await download(`${base}/big.bin`, { dir, allowPrivate: true, name: 'Update.Scr' })
+    expect(sender.name).toBe('Update.Scr.download')
+    const again = await download(`${base}/holiday`, { dir, allowPrivate: true })
+    expect(again.name).toBe('holiday.jpg.EXE (1).download')
+    expect((await readdir(dir)).sort()).toEqual(['Update.Scr.download', 'holiday.jpg.EXE (1).download', 'holiday.jpg.EXE.download'])
+  })
+
+  it('does not take a parameter that merely ends in "filename"', async () => {
+    const r = await download(`${base}/xfilename`, { dir, allowPrivate: true })
+    expect(r.name).toBe('xfilename')
+  })
+
+  it('marks the file as from the internet on Windows only (Zone.Identifier stream)', async () => {
+    const linux = await download(`${base}/image.png`, { dir, allowPrivate: true })
+    expect(await readdir(dir)).toEqual([path.basename(linux.path)])
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform')!
+    Object.defineProperty(process, 'platform', { ...platform, value: 'win32' })
+    let r: Awaited<ReturnType<typeof download>>
+    try {
+      r = await download(`${base}/same-origin-redirect`, { dir, allowPrivate: true })
+    } finally {
+      Object.defineProperty(process, 'platform', platform)
+    }
+    // Off Windows the ":" makes it a plain file beside the download, which shows what was written.
+    expect(await readFile(`${r.path}:Zone.Identifier`, 'utf8')).toBe(`[ZoneTransfer]\r\nZoneId=3\r\nHostUrl=${base}/big.bin\r\n`)
+  })
+
+  it('ignores a file system that cannot take the mark', async () => {
+    await expect(markInternetOrigin(path.join(dir, 'missing-dir', 'x.bin'), 'https://example.org/x.bin', 'win32')).resolves.toBeUndefined()
+    await markInternetOrigin(path.join(dir, 'x.bin'), 'https://example.org/x.bin', 'darwin')
+    expect(await readdir(dir)).toEqual([])
+  })
+
   it('sniffs the content and names an extensionless file after it', async () => {
     const r = await download(`${base}/sniff`, { dir, allowPrivate: true })
     expect(r.contentType).toBe('text/plain')
@@ -275,5 +320,22 @@ describe('dispositionName', () => {
     expect(dispositionName('attachment; filename="quoted \\"name\\".txt"')).toBe('quoted "name".txt')
     expect(dispositionName('attachment; filename=plain.txt')).toBe('plain.txt')
     expect(dispositionName('inline')).toBeNull()
+  })
+
+  it('reads whole parameters only: no "xfilename", nothing inside another quoted value', () => {
+    expect(dispositionName('attachment; xfilename="x.exe"')).toBeNull()
+    expect(dispositionName('attachment; xfilename="x.exe"; filename="a.txt"')).toBe('a.txt')
+    expect(dispositionName(`attachment; xfilename*=UTF-8''x.exe; filename=a.txt`)).toBe('a.txt')
+    expect(dispositionName('attachment; note="; filename=evil.exe"; filename="good.txt"')).toBe('good.txt')
+    expect(dispositionName('attachment; note="; filename=evil.exe"')).toBeNull()
+  })
+
+  it('takes parameter names in any case, a language tag, ISO-8859-1, and a missing type', () => {
+    expect(dispositionName('attachment; FILENAME="Upper.txt"')).toBe('Upper.txt')
+    expect(dispositionName(`attachment; FileName*=utf-8'en'%C3%A9t%C3%A9.txt`)).toBe('été.txt')
+    expect(dispositionName(`attachment; filename*=iso-8859-1''%E9t%E9.txt`)).toBe('été.txt')
+    expect(dispositionName('filename="bare.txt"')).toBe('bare.txt')
+    expect(dispositionName('attachment ; filename = "spaced.txt" ; size=3')).toBe('spaced.txt')
+    expect(dispositionName(`attachment; filename*=UTF-8''%E2%82; filename=fallback.txt`)).toBe('fallback.txt')
   })
 })

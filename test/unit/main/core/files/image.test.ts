@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { CoreError } from '../../../../../src/main/core/errors'
 import { extensionFor, inspectImage, previewDataUrl, sniffType, tryInspectImage } from '../../../../../src/main/core/files/image'
-import { gif, jpeg, png, SVG, webpExtendedHeader, webpLossless, webpLossyHeader } from './images'
+import { apng, gif, jpeg, png, SVG, webpExtendedHeader, webpLossless, webpLossyHeader } from './images'
 
 function condition(fn: () => unknown): string | undefined {
   try {
@@ -99,6 +99,17 @@ describe('inspectImage: refusals', () => {
     g[at] = 20_000 & 0xff
     g[at + 1] = 20_000 >> 8
     expect(condition(() => inspectImage(g))).toBe('dimensions-too-large')
+  })
+
+  it('counts animated PNG frames (acTL and fcTL) against the frame limit', () => {
+    expect(inspectImage(apng(4, 4, 5))).toMatchObject({ type: 'png', width: 4, height: 4 })
+    expect(inspectImage(apng(4, 4, 5), { maxFrames: 5 })).toMatchObject({ type: 'png' })
+    expect(condition(() => inspectImage(apng(4, 4, 5), { maxFrames: 4 }))).toBe('too-many-frames')
+    // The default cap, from the declaration alone and from the chunks alone.
+    expect(condition(() => inspectImage(apng(4, 4, 1_001, 1)))).toBe('too-many-frames')
+    expect(condition(() => inspectImage(apng(4, 4, 1, 1_001)))).toBe('too-many-frames')
+    expect(inspectImage(apng(4, 4, 1_000))).toMatchObject({ type: 'png' })
+    expect(inspectImage(png(4, 4), { maxFrames: 1 })).toMatchObject({ type: 'png' })
   })
 
   it('refuses animations with too many frames', () => {

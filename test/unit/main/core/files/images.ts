@@ -33,6 +33,25 @@ export function png(width: number, height: number, rgb: [number, number, number]
   ])
 }
 
+/**
+ * An animated PNG: `declared` in acTL, then `controls` fcTL chunks (each followed by its frame's
+ * data: the IDAT for the first, an empty fdAT for the others), as headers for the parser to count.
+ */
+export function apng(width: number, height: number, declared: number, controls = declared): Buffer {
+  const ihdr = Buffer.concat([u32be(width), u32be(height), Buffer.from([8, 2, 0, 0, 0])])
+  const fctl = (seq: number): Buffer => Buffer.concat([u32be(seq), u32be(width), u32be(height), u32be(0), u32be(0), Buffer.from([0, 1, 0, 10, 0, 0])])
+  const frames = Array.from({ length: controls }, (_, i) =>
+    i === 0 ? Buffer.concat([chunk('fcTL', fctl(0)), chunk('IDAT', deflateSync(Buffer.from([0])))]) : Buffer.concat([chunk('fcTL', fctl(2 * i - 1)), chunk('fdAT', u32be(2 * i))])
+  )
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('acTL', Buffer.concat([u32be(declared), u32be(0)])),
+    ...frames,
+    chunk('IEND', Buffer.alloc(0))
+  ])
+}
+
 /** The classic 1×1 GIF89a, resized in its headers (frames as given). */
 export function gif(width = 1, height = 1, frames = 1): Buffer {
   const lsd = Buffer.from([width & 0xff, width >> 8, height & 0xff, height >> 8, 0x80, 0, 0])

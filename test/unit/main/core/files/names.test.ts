@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createUniqueFile, safeFileName, splitExtension } from '../../../../../src/main/core/files/names'
+import { createUniqueFile, harmlessFileName, isRiskyName, safeFileName, splitExtension } from '../../../../../src/main/core/files/names'
 
 describe('safeFileName', () => {
   it.each([
@@ -54,6 +54,64 @@ describe('safeFileName', () => {
   })
 })
 
+describe('harmlessFileName', () => {
+  it.each([
+    ['setup.exe', 'setup.exe.download'],
+    ['holiday.jpg.exe', 'holiday.jpg.exe.download'],
+    ['SETUP.EXE', 'SETUP.EXE.download'],
+    ['Screensaver.Scr', 'Screensaver.Scr.download'],
+    ['setup.exe. . .', 'setup.exe.download'], // Windows drops trailing dots and spaces
+    ['setup.exe\u200B', 'setup.exe.download'], // invisible characters go first
+    ['invoice\u202Efdp.exe', 'invoicefdp.exe.download'],
+    ['x.lnk', 'x.lnk.download'],
+    ['x.url', 'x.url.download'],
+    ['x.library-ms', 'x.library-ms.download'],
+    ['x.searchConnector-ms', 'x.searchConnector-ms.download'],
+    ['x.SettingContent-ms', 'x.SettingContent-ms.download'],
+    ['x.desktop', 'x.desktop.download'],
+    ['x.AppImage', 'x.AppImage.download'],
+    ['x.application', 'x.application.download'],
+    ['x.hta', 'x.hta.download'],
+    ['x.jar', 'x.jar.download'],
+    ['run.bat', 'run.bat.download'],
+    ['run.cmd', 'run.cmd.download'],
+    ['run.ps1', 'run.ps1.download'],
+    ['run.vbs', 'run.vbs.download'],
+    ['run.js', 'run.js.download'],
+    ['run.jse', 'run.jse.download'],
+    ['run.wsf', 'run.wsf.download'],
+    ['setup.msi', 'setup.msi.download'],
+    ['panel.cpl', 'panel.cpl.download'],
+    ['keys.reg', 'keys.reg.download'],
+    ['x.scf', 'x.scf.download'],
+    ['x.com', 'x.com.download'],
+    ['x.pif', 'x.pif.download'],
+    ['x.command', 'x.command.download'],
+    ['photo.jpg', 'photo.jpg'],
+    ['report.pdf', 'report.pdf'],
+    ['exe', 'exe'],
+    ['archive.tar.gz', 'archive.tar.gz'],
+    ['example.com.txt', 'example.com.txt'],
+    ['notes.json', 'notes.json'],
+    ['already.exe.download', 'already.exe.download']
+  ])('%j → %j', (input, expected) => {
+    expect(harmlessFileName(input)).toBe(expected)
+  })
+
+  it('keeps the suffix when the name is cut to length', () => {
+    const name = harmlessFileName(`${'a'.repeat(250)}.exe`)
+    expect(name.endsWith('.download')).toBe(true)
+    expect(Buffer.byteLength(name)).toBeLessThanOrEqual(200)
+    expect(isRiskyName(name)).toBe(false)
+  })
+
+  it('isRiskyName ignores case and trailing dots and spaces', () => {
+    expect(isRiskyName('a.ExE')).toBe(true)
+    expect(isRiskyName('a.exe .')).toBe(true)
+    expect(isRiskyName('a.exe.txt')).toBe(false)
+  })
+})
+
 describe('splitExtension', () => {
   it('splits off a plausible extension only', () => {
     expect(splitExtension('a.tar.gz')).toEqual({ stem: 'a.tar', ext: '.gz' })
@@ -86,5 +144,14 @@ describe('createUniqueFile', () => {
     const made = await Promise.all(Array.from({ length: 20 }, () => createUniqueFile(dir, 'same.txt')))
     await Promise.all(made.map((m) => m.handle.close()))
     expect(new Set(made.map((m) => m.name)).size).toBe(20)
+  })
+
+  it('numbers a neutralised name before its harmless suffix', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'parley-names-'))
+    const a = await createUniqueFile(dir, harmlessFileName('setup.exe'))
+    const b = await createUniqueFile(dir, harmlessFileName('setup.exe'))
+    await a.handle.close()
+    await b.handle.close()
+    expect([a.name, b.name]).toEqual(['setup.exe.download', 'setup.exe (1).download'])
   })
 })
