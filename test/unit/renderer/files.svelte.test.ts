@@ -2,13 +2,14 @@
 // cancel; received links as attachment cards: download progress and "Saved to", image previews
 // only through main (data URLs), a private address only after a click.
 import { fireEvent, screen, within } from '@testing-library/svelte'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import ChatView from '../../../src/renderer/src/features/chats/ChatView.svelte'
 import { attachmentOf, formatBytes } from '../../../src/renderer/src/lib/attachments'
+import { FilesState } from '../../../src/renderer/src/state/files.svelte'
 import type { ChatMessageView } from '../../../src/shared/ipc/contract'
 import { asMessageId } from '../../../src/shared/model/ids'
 import { settle } from './dom'
-import { A1, account, contact, conversation, fail, message, ok, transfer, type FakeBridge } from './fakeBridge'
+import { A1, account, contact, conversation, fail, installFakeBridge, message, ok, transfer, type FakeBridge } from './fakeBridge'
 import { renderView, setup } from './harness'
 
 const PEER = 'alice@example.org'
@@ -22,8 +23,8 @@ async function open(history: ChatMessageView[] = [], prepare?: (b: FakeBridge) =
     b.api.chats.history.mockResolvedValue(ok(history))
     prepare?.(b)
   })
-  await renderView(ChatView, s.app, { account: A1, peer: PEER })
-  return s
+  const view = await renderView(ChatView, s.app, { account: A1, peer: PEER })
+  return { ...s, view }
 }
 
 const file = (name: string, size: number, type = 'application/octet-stream'): File => new File([new Uint8Array(size).fill(7)], name, { type })
@@ -179,7 +180,8 @@ describe('attachment cards', () => {
 
   test('an image is previewed from the data URL main returns, never from the remote address', async () => {
     const { bridge } = await open([message({ id: asMessageId('i1'), body: URL_IMAGE })], (b) => b.api.files.preview.mockResolvedValue(ok({ dataUrl: PNG_DATA, width: 640, height: 480 })))
-    expect(bridge.api.files.preview).toHaveBeenCalledWith(URL_IMAGE, false)
+    await vi.waitFor(() => expect(bridge.api.files.preview).toHaveBeenCalledWith(URL_IMAGE, false))
+    await settle()
     const img = within(screen.getByTestId('attachment')).getByRole('img', { name: 'Picture: cat.png' }) as HTMLImageElement
     expect(img.getAttribute('src')).toBe(PNG_DATA)
     expect([img.width, img.height]).toEqual([280, 210])
@@ -193,6 +195,8 @@ describe('attachment cards', () => {
       )
     )
     const card = screen.getByTestId('attachment')
+    await vi.waitFor(() => expect(bridge.api.files.preview).toHaveBeenCalled())
+    await settle()
     expect(card.querySelector('img')).toBeNull()
     expect(card.textContent).toContain('This picture is on a local or private network address, so it was not loaded.')
     expect(bridge.api.files.preview).toHaveBeenCalledTimes(1)
@@ -200,6 +204,14 @@ describe('attachment cards', () => {
     await settle()
     expect(bridge.api.files.preview).toHaveBeenLastCalledWith(URL_LOCAL, true)
     expect(within(card).getByRole('img', { name: 'Picture: dot.png' }).getAttribute('src')).toBe(PNG_DATA)
+  })
+
+  test('a card scrolled past before it settles fetches nothing', async () => {
+    const { bridge, view } = await open([message({ id: asMessageId('s1'), body: URL_IMAGE })], (b) => b.api.files.preview.mockResolvedValue(ok({ dataUrl: PNG_DATA, width: 8, height: 8 })))
+    expect(screen.getByTestId('attachment')).toBeTruthy()
+    view.unmount()
+    await new Promise((r) => setTimeout(r, 400))
+    expect(bridge.api.files.preview).not.toHaveBeenCalled()
   })
 
   test('a download refused for a private address offers the explicit local download', async () => {
@@ -212,5 +224,52 @@ describe('attachment cards', () => {
     await settle(1)
     await fireEvent.click(within(card).getByRole('button', { name: 'Download from a local address' }))
     expect(bridge.api.files.download).toHaveBeenLastCalledWith('http://192.168.1.5/files/setup.exe', true)
+  })
+})
+
+describe('the preview cache', () => {
+  const url = (i: number): string => `https://up.example.org/p/${i}.png`
+
+  function state(dataUrl = PNG_DATA): { files: FilesState; bridge: FakeBridge } {
+    const bridge = installFakeBridge()
+    bridge.api.files.preview.mockResolvedValue(ok({ dataUrl, width: 8, height: 8 }))
+    return { files: new FilesState(), bridge }
+  }
+
+  test('keeps the last 200, forgets the oldest, and fetches a forgotten one again', async () => {
+    const { files, bridge } = state()
+    for (let i = 0; i < 201; i++) await files.loadPreview(url(i))
+    expect(files.previews.size).toBe(200)
+    expect(files.preview(url(0))).toBeUndefined()
+    expect(files.preview(url(1))?.state).toBe('ready')
+    expect(files.preview(url(200))?.state).toBe('ready')
+    await files.loadPreview(url(1))
+    expect(bridge.api.files.preview).toHaveBeenCalledTimes(201) // still cached
+    await files.loadPreview(url(0))
+    expect(bridge.api.files.preview).toHaveBeenCalledTimes(202)
+    expect(files.preview(url(0))?.state).toBe('ready')
+    expect(files.preview(url(1))).toBeUndefined()
+  })
+
+  test('never forgets a preview a card is showing, until it is released', async () => {
+    const { files } = state()
+    const release = files.holdPreview(url(0))
+    for (let i = 0; i < 250; i++) await files.loadPreview(url(i))
+    expect(files.preview(url(0))?.state).toBe('ready')
+    expect(files.previews.size).toBe(200)
+    release()
+    release() // twice is once
+    await files.loadPreview(url(250))
+    expect(files.preview(url(0))).toBeUndefined()
+    expect(files.previews.size).toBe(200)
+  })
+
+  test('also bounds the bytes kept: big previews push out old ones sooner', async () => {
+    const big = `data:image/png;base64,${'A'.repeat(8 * 1024 * 1024)}`
+    const { files } = state(big)
+    for (let i = 0; i < 20; i++) await files.loadPreview(url(i))
+    expect(files.previews.size).toBeLessThan(20)
+    expect(files.preview(url(19))?.state).toBe('ready')
+    expect(files.preview(url(0))).toBeUndefined()
   })
 })

@@ -5,9 +5,20 @@ import type { AccountId } from '../../../shared/model/ids'
 import type { Core } from '../createCore'
 import { CoreError, toCoreError } from '../errors'
 import { download, fetchInlineImage } from '../files/download'
+import type { ImageLimits } from '../files/image'
+import { harmlessFileName } from '../files/names'
 import type { HistoryService } from './HistoryService'
 
 const PREVIEW_MAX_BYTES = 8 * 1024 * 1024
+/** 16 megapixels (64 MB of RGBA once decoded) is plenty for a picture shown at 280 × 220. */
+const PREVIEW_LIMITS: ImageLimits = { maxPixels: 16_000_000 }
+
+export interface FilesOptions {
+  /** Previews fetched at once; the rest wait their turn. */
+  previewConcurrency?: number
+  /** A preview not complete this long after its fetch started is given up (a server dripping bytes). */
+  previewDeadlineMs?: number
+}
 
 interface Transfer {
   view: TransferView
@@ -21,13 +32,20 @@ interface Transfer {
  */
 export class FilesService extends EventEmitter<{ transfers: [TransferView[]] }> {
   private readonly transfers = new Map<string, Transfer>()
+  private readonly previewSlots: Slots
+  private readonly previewDeadlineMs: number
+  /** Previews asked for and not answered yet, by URL and permission: asking again joins them. */
+  private readonly previewsPending = new Map<string, Promise<ImagePreview | null>>()
 
   constructor(
     private readonly core: Core,
     private readonly history: HistoryService,
-    private readonly downloadsDir: string
+    private readonly downloadsDir: string,
+    options: FilesOptions = {}
   ) {
     super()
+    this.previewSlots = new Slots(options.previewConcurrency ?? 3)
+    this.previewDeadlineMs = options.previewDeadlineMs ?? 60_000
   }
 
   uploadLimit(account: AccountId): Promise<number | null> {
@@ -56,7 +74,8 @@ export class FilesService extends EventEmitter<{ transfers: [TransferView[]] }> 
   /** Downloads into the downloads folder; resolves with the transfer id at once. */
   download(url: string, allowPrivate: boolean): string {
     const id = randomUUID()
-    const name = safeName(url)
+    // What it will be saved as: a name that would run when opened shows its ".download" at once.
+    const name = harmlessFileName(safeName(url), 'download')
     const t = this.start({ id, direction: 'down', account: null, peer: null, name, done: 0, total: null, state: 'running', url })
     void download(url, { dir: this.downloadsDir, allowPrivate, signal: t.abort.signal, onProgress: (done, total) => this.update(id, { done, total }) })
       .then((r) => this.update(id, { state: 'done', done: r.bytes, total: r.bytes, path: r.path, name: r.name }))
@@ -71,16 +90,33 @@ export class FilesService extends EventEmitter<{ transfers: [TransferView[]] }> 
     this.update(id, { state: 'cancelled' })
   }
 
-  /** A received image for inline display: fetched with the address rules, checked, as a data URL. */
-  async preview(url: string, allowPrivate: boolean): Promise<ImagePreview | null> {
+  /**
+   * A received image for inline display: fetched with the address rules, checked, as a data URL.
+   * A few at a time (a chat full of pictures must not open dozens of connections), each within an
+   * overall deadline (the idle timeout alone lets a server send a byte every 29 s forever).
+   */
+  preview(url: string, allowPrivate: boolean): Promise<ImagePreview | null> {
+    const key = `${allowPrivate ? 'private-ok' : 'public'} ${url}`
+    const pending = this.previewsPending.get(key)
+    if (pending) return pending
+    const p = this.previewSlots.run(() => this.fetchPreview(url, allowPrivate)).finally(() => this.previewsPending.delete(key))
+    this.previewsPending.set(key, p)
+    return p
+  }
+
+  private async fetchPreview(url: string, allowPrivate: boolean): Promise<ImagePreview | null> {
+    const deadline = new AbortController()
+    const timer = setTimeout(() => deadline.abort(), this.previewDeadlineMs)
     try {
-      const { info, bytes } = await fetchInlineImage(url, { allowPrivate, maxBytes: PREVIEW_MAX_BYTES })
+      const { info, bytes } = await fetchInlineImage(url, { allowPrivate, maxBytes: PREVIEW_MAX_BYTES, limits: PREVIEW_LIMITS, signal: deadline.signal })
       return { dataUrl: `data:${info.mime};base64,${bytes.toString('base64')}`, width: info.width, height: info.height }
     } catch (err) {
       const e = toCoreError(err)
       // A private address needs the user's click: say so; anything else is simply "no preview".
       if (e.condition === 'blocked-address') throw e
       return null
+    } finally {
+      clearTimeout(timer)
     }
   }
 
@@ -103,6 +139,27 @@ export class FilesService extends EventEmitter<{ transfers: [TransferView[]] }> 
     const t = this.transfers.get(id)
     if (!t || t.view.state === 'cancelled') return
     this.update(id, { state: 'failed', error: toCoreError(err).toView() })
+  }
+}
+
+/** Runs at most `size` tasks at once; the others wait, first come first served. */
+class Slots {
+  private active = 0
+  private readonly waiting: (() => void)[] = []
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active < this.size) this.active++
+    else await new Promise<void>((resolve) => this.waiting.push(resolve))
+    try {
+      return await task()
+    } finally {
+      // The slot passes straight to the next in line, or frees up.
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
+    }
   }
 }
 

@@ -18,6 +18,13 @@ export type PreviewState =
 
 /** Transfers kept for the views (newest last); finished ones beyond this are forgotten. */
 const KEEP_TRANSFERS = 200
+/**
+ * Previews kept (newest last): at most this many, and at most this many characters of data URLs
+ * (a preview may be up to 8 MB of image). The oldest go first, never one on screen; a forgotten
+ * one is fetched again when its card shows.
+ */
+const KEEP_PREVIEWS = 200
+const KEEP_PREVIEW_CHARS = 96 * 1024 * 1024
 
 /**
  * Uploads and downloads with their progress (from `transfers` events), upload limits per account,
@@ -32,6 +39,8 @@ export class FilesState {
   downloads = $state.raw<ReadonlyMap<string, string>>(new Map())
   /** Uploads whose failure the user dismissed. */
   #dismissed = new Set<string>()
+  /** Previews on screen, with how many cards show each: kept however old. */
+  #held = new Map<string, number>()
 
   subscribe(): () => void {
     return on('transfers', (list) => this.applyTransfers(list))
@@ -123,6 +132,19 @@ export class FilesState {
     return this.previews.get(url)
   }
 
+  /** A card shows this URL's preview: keep it while it does. Returns the release. */
+  holdPreview(url: string): () => void {
+    this.#held.set(url, (this.#held.get(url) ?? 0) + 1)
+    let held = true
+    return () => {
+      if (!held) return
+      held = false
+      const n = (this.#held.get(url) ?? 1) - 1
+      if (n > 0) this.#held.set(url, n)
+      else this.#held.delete(url)
+    }
+  }
+
   /**
    * Fetches an inline preview (main checks the address, size and type). A local or private
    * address is refused until the user clicks to allow it: then `allowPrivate` is true.
@@ -147,7 +169,19 @@ export class FilesState {
   }
 
   #setPreview(url: string, state: PreviewState): void {
-    this.previews = new Map(this.previews).set(url, state)
+    const next = new Map(this.previews)
+    next.delete(url) // re-inserted as the newest
+    next.set(url, state)
+    let chars = 0
+    for (const p of next.values()) if (p.state === 'ready') chars += p.preview.dataUrl.length
+    for (const [key, p] of next) {
+      if (next.size <= KEEP_PREVIEWS && chars <= KEEP_PREVIEW_CHARS) break
+      // Loading ones finish into the map anyway; shown ones would only be fetched again at once.
+      if (key === url || p.state === 'loading' || this.#held.has(key)) continue
+      if (p.state === 'ready') chars -= p.preview.dataUrl.length
+      next.delete(key)
+    }
+    this.previews = next
   }
 }
 
