@@ -206,6 +206,18 @@ describe('attachment cards', () => {
     expect(within(card).getByRole('img', { name: 'Picture: dot.png' }).getAttribute('src')).toBe(PNG_DATA)
   })
 
+  test('a picture from someone not in the contacts loads only when asked (fetching tells their server our address)', async () => {
+    const { bridge } = await open([message({ id: asMessageId('x1'), body: URL_IMAGE })], (b) => {
+      b.api.contacts.list.mockResolvedValue(ok([]))
+      b.api.files.preview.mockResolvedValue(ok({ dataUrl: PNG_DATA, width: 8, height: 8 }))
+    })
+    await new Promise((r) => setTimeout(r, 400))
+    expect(bridge.api.files.preview).not.toHaveBeenCalled()
+    await fireEvent.click(screen.getByRole('button', { name: 'Show picture' }))
+    await vi.waitFor(() => expect(bridge.api.files.preview).toHaveBeenCalledWith(URL_IMAGE, false))
+    await vi.waitFor(() => expect(screen.getByRole('img', { name: /^Picture: / })).toBeTruthy())
+  })
+
   test('a card scrolled past before it settles fetches nothing', async () => {
     const { bridge, view } = await open([message({ id: asMessageId('s1'), body: URL_IMAGE })], (b) => b.api.files.preview.mockResolvedValue(ok({ dataUrl: PNG_DATA, width: 8, height: 8 })))
     expect(screen.getByTestId('attachment')).toBeTruthy()

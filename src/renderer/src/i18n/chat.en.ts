@@ -71,6 +71,8 @@ export const enChat = {
   'files.previewLoading': 'Loading picture…',
   'files.localAddressHint': 'This picture is on a local or private network address, so it was not loaded.',
   'files.loadLocalImage': 'Load image from a local address',
+  'files.strangerHint': 'From someone not in your contacts: loading the picture tells their server your address.',
+  'files.showPreview': 'Show picture',
   'files.lastFile': 'File: {name}',
 
   'invites.label': 'Invitations',

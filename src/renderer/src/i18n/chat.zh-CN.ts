@@ -72,6 +72,8 @@ export const zhChat: Record<keyof typeof enChat, string> = {
   'files.previewLoading': '正在加载图片…',
   'files.localAddressHint': '此图片位于本地或私有网络地址，因此没有加载。',
   'files.loadLocalImage': '从本地地址加载图片',
+  'files.strangerHint': '来自不在联系人中的人：加载图片会让对方的服务器得知你的地址。',
+  'files.showPreview': '显示图片',
   'files.lastFile': '文件：{name}',
 
   'invites.label': '邀请',
