@@ -248,7 +248,11 @@ describe.skipIf(target().external)('history that is never lost', () => {
     await until(() => (core.store.archiveState(id, archive)?.syncedAt ?? 0) > before, 10_000, 'the catch-up')
   }
 
-  it('catches up across a position the archive no longer knows, forward from the newest message stored (nothing skipped)', async () => {
+  /**
+   * Alice and Bob's desktop share one message; then, with the desktop off, Bob's phone sends `gap`
+   * to Alice, and the archive forgets the desktop's position (it will answer item-not-found).
+   */
+  async function gapWhileDesktopOff(gap: string[]) {
     const a = device()
     const alice = await account(a.core)
     const b = device()
@@ -256,14 +260,19 @@ describe.skipIf(target().external)('history that is never lost', () => {
     a.core.conversations.send(alice.id, bob.jid, 'before the gap')
     await until(() => bodies(b.core, bob.id, alice.jid).length === 1, 10_000, 'the first message')
     await b.core.accounts.setEnabled(bob.id, false)
-    // More than a catch-up page goes out from Bob's phone while the desktop is off.
     const phone = await phoneOf(bob.jid)
-    const gap = [...Array(150).keys()].map((i) => `gap ${String(i).padStart(3, '0')}`)
     for (const text of gap) phone.core.conversations.send(phone.id, alice.jid, text)
     await until(() => bodies(a.core, alice.id, bob.jid).length === gap.length + 1, 20_000, 'Alice to get them')
     await phone.core.accounts.stopAll()
-    // The archive has forgotten the desktop's position (expired, reset): it answers item-not-found.
     b.core.store.setArchiveState(bob.id, bob.jid, { lastId: 'no-such-archive-id', complete: false, syncedAt: Date.now() })
+    return { alice, b, bob }
+  }
+
+  it('catches up across a position the archive no longer knows, forward from the newest message stored (nothing skipped)', async () => {
+    // More than a catch-up page goes out from Bob's phone while the desktop is off; the archive
+    // forgets the desktop's position (expired, reset).
+    const gap = [...Array(150).keys()].map((i) => `gap ${String(i).padStart(3, '0')}`)
+    const { alice, b, bob } = await gapWhileDesktopOff(gap)
     await b.core.accounts.setEnabled(bob.id, true)
     await until(() => bodies(b.core, bob.id, alice.jid).length >= gap.length + 1, 20_000, 'the catch-up').catch((err: unknown) => {
       throw new Error(`${String(err)}: ${bodies(b.core, bob.id, alice.jid).length - 1} of ${gap.length} arrived`)
@@ -276,23 +285,12 @@ describe.skipIf(target().external)('history that is never lost', () => {
   }, 60_000)
 
   it('catches up across a forgotten position from what was stored before the session, not from the outbox it just sent', async () => {
-    const a = device()
-    const alice = await account(a.core)
-    const b = device()
-    const bob = await account(b.core)
-    a.core.conversations.send(alice.id, bob.jid, 'before the gap')
-    await until(() => bodies(b.core, bob.id, alice.jid).length === 1, 10_000, 'the first message')
-    await b.core.accounts.setEnabled(bob.id, false)
-    const phone = await phoneOf(bob.jid)
     const gap = [0, 1, 2].map((i) => `missed ${i}`)
-    for (const text of gap) phone.core.conversations.send(phone.id, alice.jid, text)
-    await until(() => bodies(a.core, alice.id, bob.jid).length === gap.length + 1, 10_000, 'Alice to get them')
-    await phone.core.accounts.stopAll()
+    const { alice, b, bob } = await gapWhileDesktopOff(gap)
     // Written offline on a desktop whose clock is 10 minutes fast: it goes out as the session starts,
     // before the catch-up's first query comes back item-not-found.
     const later = Date.now() + 10 * 60_000
     b.core.store.insert([{ account: bob.id, peer: alice.jid, direction: 'out', from: bob.jid, id: 'written-offline', originId: 'written-offline', body: 'written offline', at: later, atIsLocal: true, receivedAt: later, state: 'queued' }])
-    b.core.store.setArchiveState(bob.id, bob.jid, { lastId: 'no-such-archive-id', complete: false, syncedAt: Date.now() })
     await b.core.accounts.setEnabled(bob.id, true)
     await until(() => bodies(b.core, bob.id, alice.jid).length >= gap.length + 2, 15_000, 'the catch-up').catch((err: unknown) => {
       throw new Error(`${String(err)}: got ${JSON.stringify(bodies(b.core, bob.id, alice.jid))}`)
