@@ -655,22 +655,26 @@ describe('MucModule: the room archive', () => {
     expect(rsm(queries[2])?.getChild('before')).toBeDefined()
   })
 
-  const archivedFromUs = () => f.eventsNamed<Ev<'roomMessage'>>('roomMessage').map((e) => [e.message.nick, e.message.body, e.message.fromUs])
   const handedOver = [
     { nick: 'thirdwitch', body: 'mine, before I changed nick', occupantId: 'occ-me' },
     { nick: 'oldwitch', body: 'someone else, with the nick I have now', occupantId: 'occ-other' },
     { nick: 'oldwitch', body: 'mine, as oldwitch', occupantId: 'occ-me' }
   ]
+  /** The room's archive holds `handedOver`; which of them the module takes for ours. */
+  async function readHandedOver(): Promise<unknown[]> {
+    archive(handedOver)
+    await muc.history(ROOM, { max: 100 })
+    return f.eventsNamed<Ev<'roomMessage'>>('roomMessage').map((e) => [e.message.nick, e.message.body, e.message.fromUs])
+  }
+  const BY_OCCUPANT_ID = [
+    ['thirdwitch', 'mine, before I changed nick', true],
+    ['oldwitch', 'someone else, with the nick I have now', false],
+    ['oldwitch', 'mine, as oldwitch', true]
+  ]
 
   it('tells our archived messages by our occupant-id: a nick that changed hands is not us, our old nick is', async () => {
     await joined('oldwitch', { occupantId: 'occ-me' })
-    archive(handedOver)
-    await muc.history(ROOM, { max: 100 })
-    expect(archivedFromUs()).toEqual([
-      ['thirdwitch', 'mine, before I changed nick', true],
-      ['oldwitch', 'someone else, with the nick I have now', false],
-      ['oldwitch', 'mine, as oldwitch', true]
-    ])
+    expect(await readHandedOver()).toEqual(BY_OCCUPANT_ID)
   })
 
   it('in a room we just created (its features unknown at our self-presence) our occupant-id is taken once the room announces XEP-0421', async () => {
@@ -688,21 +692,13 @@ describe('MucModule: the room archive', () => {
     await settle()
     expect(muc.occupants(ROOM).find((o) => o.self)?.occupantId).toBe('occ-me')
     f.clear()
-    archive(handedOver)
-    await muc.history(ROOM, { max: 100 })
-    expect(archivedFromUs()).toEqual([
-      ['thirdwitch', 'mine, before I changed nick', true],
-      ['oldwitch', 'someone else, with the nick I have now', false],
-      ['oldwitch', 'mine, as oldwitch', true]
-    ])
+    expect(await readHandedOver()).toEqual(BY_OCCUPANT_ID)
   })
 
   it('a room without XEP-0421 is told by nick (its occupant ids are anyone’s)', async () => {
     features = FEATURES.filter((x) => x !== NS_OCCUPANT_ID)
     await joined('oldwitch', { occupantId: 'occ-me' })
-    archive(handedOver)
-    await muc.history(ROOM, { max: 100 })
-    expect(archivedFromUs()).toEqual([
+    expect(await readHandedOver()).toEqual([
       ['thirdwitch', 'mine, before I changed nick', false],
       ['oldwitch', 'someone else, with the nick I have now', true],
       ['oldwitch', 'mine, as oldwitch', true]
