@@ -460,10 +460,11 @@ interface Existing {
   replacesId: string | null
   editedAt: number | null
   retractedAt: number | null
+  flags: number
 }
 
 const EXISTING_COLS = `row_id, seq, account, conv, kind, direction, sender, msg_id, origin_id, stanza_id, at, at_local, state,
-  reply_to_id, replaces_id, edited_at, retracted_at`
+  reply_to_id, replaces_id, edited_at, retracted_at, flags`
 
 function existing(r: Row): Existing {
   return {
@@ -483,7 +484,8 @@ function existing(r: Row): Existing {
     replyToId: decOpt(r['reply_to_id']),
     replacesId: decOpt(r['replaces_id']),
     editedAt: numOpt(r['edited_at']),
-    retractedAt: numOpt(r['retracted_at'])
+    retractedAt: numOpt(r['retracted_at']),
+    flags: num(r['flags'])
   }
 }
 
@@ -1259,6 +1261,12 @@ export class MessageStore {
     if (e.replyToId === null && m.replyTo !== null) {
       sets.push('reply_to_id = ?', 'reply_to_jid = ?')
       params.push(enc(m.replyTo.id), enc(m.replyTo.jid))
+    }
+    // What one copy says of the message holds for all: it asks for markers, it shares a file.
+    const sticky = m.flags & (FLAG_MARKABLE | FLAG_ATTACHMENT)
+    if ((e.flags & sticky) !== sticky) {
+      sets.push('flags = flags | ?')
+      params.push(sticky)
     }
     const state = nextState(e.state, m.state)
     if (state !== e.state) {

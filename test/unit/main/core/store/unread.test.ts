@@ -242,6 +242,21 @@ describe('chat markers (XEP-0333)', () => {
     }
   })
 
+  it('a later copy that asks for markers or shares a file teaches the stored message so', () => {
+    store = memoryStore()
+    // First seen without the markers and the file (a client that stripped them, a carbon of an old device)…
+    const [first] = store.insert([incoming({ id: 'f', originId: 'f', body: 'https://x.org/a.png', at: T0 + 1000 })])
+    expect(store.unreadMarkable(ACCOUNT, PEER)).toBeNull()
+    // …then the archive's copy, with both.
+    const [again] = store.insert([incoming({ id: 'f', originId: 'f', body: 'https://x.org/a.png', at: T0 + 1000, markable: true, attachment: true })])
+    expect(again).toMatchObject({ rowId: first!.rowId, inserted: false, changed: true })
+    expect(store.get(ACCOUNT, first!.rowId)).toMatchObject({ markable: true, attachment: true })
+    expect(store.unreadMarkable(ACCOUNT, PEER)?.id).toBe('f')
+    // A copy without them takes nothing away.
+    store.insert([incoming({ id: 'f', originId: 'f', body: 'https://x.org/a.png', at: T0 + 1000 })])
+    expect(store.get(ACCOUNT, first!.rowId)).toMatchObject({ markable: true, attachment: true })
+  })
+
   it('names the newest unread incoming markable message, and nothing once the chat is read', () => {
     store = memoryStore()
     expect(store.unreadMarkable(ACCOUNT, PEER)).toBeNull()
