@@ -162,15 +162,14 @@ export function deliveredIcon(item: Locator, catalog: Catalog = en): Locator {
 
 /**
  * Every text the page shows or announces: its lines (visually hidden ones too) and its aria-label,
- * title and placeholder values. Not the announcer's last message, which keeps the language it was said in.
+ * title and placeholder values (the announcer's last line included: it is emptied when the language changes).
  */
 export function pageStrings(page: Page): Promise<string[]> {
   type El = { getAttribute(name: string): string | null; innerText: string }
   type Doc = { body: El; querySelectorAll(selector: string): Iterable<El> }
   return page.evaluate(() => {
     const doc = (globalThis as unknown as { document: Doc }).document
-    const announced = new Set([...doc.querySelectorAll('[data-testid="announcer"]')].flatMap((el) => el.innerText.split('\n').map((s) => s.trim())))
-    const out = doc.body.innerText.split('\n').filter((s) => !announced.has(s.trim()))
+    const out = doc.body.innerText.split('\n')
     for (const el of doc.querySelectorAll('[aria-label], [title], [placeholder]')) {
       for (const name of ['aria-label', 'title', 'placeholder']) out.push(el.getAttribute(name) ?? '')
     }

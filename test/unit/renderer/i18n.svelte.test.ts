@@ -136,10 +136,14 @@ describe('switching the language', () => {
     const bridge = installFakeBridge()
     bridge.api.accounts.list.mockResolvedValue(ok([account()]))
     bridge.api.app.info.mockResolvedValue(ok({ ...TEST_INFO, systemLocales: ['en-US'] }))
-    render(App, { props: { app: createAppState('') } })
+    const app = createAppState('')
+    render(App, { props: { app } })
     await settle()
     expect(screen.getByRole('tab', { name: /Chats/ })).toBeTruthy()
     expect(document.documentElement.lang).toBe('en')
+    app.ui.announce('New message from Alice')
+    flushSync()
+    expect(screen.getByTestId('announcer').textContent).toBe('New message from Alice')
 
     await fireEvent.click(screen.getByRole('button', { name: 'Settings' }))
     await fireEvent.change(screen.getByLabelText('Language'), { target: { value: 'zh-CN' } })
@@ -149,6 +153,8 @@ describe('switching the language', () => {
     expect(screen.getByRole('tab', { name: /联系人/ })).toBeTruthy()
     expect(screen.getByRole('heading', { name: '设置' })).toBeTruthy()
     expect(document.documentElement.lang).toBe('zh-CN')
+    // Nothing is left to read out in the old language.
+    expect(screen.getByTestId('announcer').textContent).toBe('')
 
     // And back, through the settings event another window would cause.
     bridge.emit('settings', { language: 'en', theme: 'dark', sendTyping: true })
