@@ -185,7 +185,8 @@ export const ARGUMENTS = {
     send: z.tuple([accountId, jid, fileToSend]),
     download: z.tuple([url, z.boolean()]),
     cancel: z.tuple([z.string().uuid()]),
-    preview: z.tuple([url, z.boolean()])
+    preview: z.tuple([url, z.boolean()]),
+    cancelPreview: z.tuple([url])
   },
   avatars: {
     get: z.tuple([z.string().regex(/^[0-9a-f]{40}$/)]),

@@ -452,6 +452,11 @@ export interface Api {
     cancel(transferId: string): Promise<void>
     /** A received image, checked and shrunk to a data URL; null when it is not a safe image. */
     preview(url: string, allowPrivate: boolean): Promise<ImagePreview | null>
+    /**
+     * A window no longer shows this URL's preview: one holder of it lets go. When none is left, a
+     * queued preview is dropped and a running one aborted (its `preview` rejects, condition `cancelled`).
+     */
+    cancelPreview(url: string): Promise<void>
   }
   avatars: {
     /** The avatar with this hash as a data URL, when we have it. */
@@ -486,7 +491,7 @@ export const API_METHODS = {
   contacts: ['list', 'requests', 'add', 'update', 'remove', 'approve', 'deny', 'block', 'unblock', 'blocked'],
   chats: ['list', 'open', 'history', 'send', 'correct', 'retract', 'react', 'retry', 'search', 'markRead', 'setTyping'],
   rooms: ['list', 'invites', 'discover', 'join', 'create', 'leave', 'config', 'configure', 'occupants', 'setSubject', 'changeNick', 'invite', 'declineInvite', 'kick', 'ban', 'setRole', 'setAffiliation'],
-  files: ['uploadLimit', 'send', 'download', 'cancel', 'preview'],
+  files: ['uploadLimit', 'send', 'download', 'cancel', 'preview', 'cancelPreview'],
   avatars: ['get', 'setOwn', 'removeOwn'],
   profiles: ['get', 'setOwn'],
   desktop: ['get', 'update', 'muteChat', 'setFocusedChat', 'secretProtection', 'allowWeakSecrets', 'takeUri']

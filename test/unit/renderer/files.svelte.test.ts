@@ -3,10 +3,11 @@
 // only through main (data URLs), a private address only after a click.
 import { fireEvent, screen, within } from '@testing-library/svelte'
 import { describe, expect, test, vi } from 'vitest'
+import AttachmentCard from '../../../src/renderer/src/features/chats/AttachmentCard.svelte'
 import ChatView from '../../../src/renderer/src/features/chats/ChatView.svelte'
 import { attachmentOf, formatBytes } from '../../../src/renderer/src/lib/attachments'
 import { FilesState } from '../../../src/renderer/src/state/files.svelte'
-import type { ChatMessageView } from '../../../src/shared/ipc/contract'
+import type { ChatMessageView, ImagePreview, Result } from '../../../src/shared/ipc/contract'
 import { asMessageId } from '../../../src/shared/model/ids'
 import { settle } from './dom'
 import { A1, account, contact, conversation, fail, installFakeBridge, message, ok, transfer, type FakeBridge } from './fakeBridge'
@@ -224,6 +225,63 @@ describe('attachment cards', () => {
     view.unmount()
     await new Promise((r) => setTimeout(r, 400))
     expect(bridge.api.files.preview).not.toHaveBeenCalled()
+  })
+
+  /** A preview main has not answered yet; `answer` settles it. */
+  function slowPreview(b: FakeBridge): { answer: (r: Result<ImagePreview | null>) => void } {
+    const waiting: ((r: Result<ImagePreview | null>) => void)[] = []
+    b.api.files.preview.mockImplementation(() => new Promise((resolve) => waiting.push(resolve)))
+    return { answer: (r) => waiting.shift()?.(r) }
+  }
+
+  test('a card removed while its picture loads cancels the fetch, and shown again fetches it anew', async () => {
+    let slow!: ReturnType<typeof slowPreview>
+    const { bridge, app, view } = await open([message({ id: asMessageId('c1'), body: URL_IMAGE })], (b) => (slow = slowPreview(b)))
+    await vi.waitFor(() => expect(bridge.api.files.preview).toHaveBeenCalledWith(URL_IMAGE, false))
+    await settle()
+    expect(app.files.preview(URL_IMAGE)?.state).toBe('loading')
+    expect(bridge.api.files.cancelPreview).not.toHaveBeenCalled()
+    view.unmount()
+    await settle()
+    expect(bridge.api.files.cancelPreview).toHaveBeenCalledExactlyOnceWith(URL_IMAGE)
+    expect(app.files.preview(URL_IMAGE)).toBeUndefined()
+    // Main's answer to the cancelled fetch comes later and is not remembered as "no preview".
+    slow.answer(fail({ code: 'internal', condition: 'cancelled', detail: 'The transfer was cancelled' }))
+    await settle()
+    expect(app.files.preview(URL_IMAGE)).toBeUndefined()
+
+    await renderView(AttachmentCard, app, { attachment: attachmentOf(URL_IMAGE) })
+    await vi.waitFor(() => expect(bridge.api.files.preview).toHaveBeenCalledTimes(2))
+    slow.answer(ok({ dataUrl: PNG_DATA, width: 8, height: 8 }))
+    await vi.waitFor(() => expect(screen.getByRole('img', { name: 'Picture: cat.png' }).getAttribute('src')).toBe(PNG_DATA))
+    expect(bridge.api.files.cancelPreview).toHaveBeenCalledOnce()
+  })
+
+  test('two cards of the same picture share its fetch: removing one cancels nothing, removing the last does', async () => {
+    let slow!: ReturnType<typeof slowPreview>
+    const { bridge, app } = await setup((b) => (slow = slowPreview(b)))
+    const first = await renderView(AttachmentCard, app, { attachment: attachmentOf(URL_IMAGE) })
+    const second = await renderView(AttachmentCard, app, { attachment: attachmentOf(URL_IMAGE) })
+    await vi.waitFor(() => expect(app.files.preview(URL_IMAGE)?.state).toBe('loading'))
+    await settle()
+    expect(bridge.api.files.preview).toHaveBeenCalledOnce()
+    first.unmount()
+    await settle()
+    expect(bridge.api.files.cancelPreview).not.toHaveBeenCalled()
+    expect(app.files.preview(URL_IMAGE)?.state).toBe('loading')
+    second.unmount()
+    await settle()
+    expect(bridge.api.files.cancelPreview).toHaveBeenCalledExactlyOnceWith(URL_IMAGE)
+    slow.answer(fail({ code: 'internal', condition: 'cancelled', detail: 'The transfer was cancelled' }))
+  })
+
+  test('a card removed once its picture has loaded cancels nothing (the preview stays cached)', async () => {
+    const { bridge, view, app } = await open([message({ id: asMessageId('c2'), body: URL_IMAGE })], (b) => b.api.files.preview.mockResolvedValue(ok({ dataUrl: PNG_DATA, width: 8, height: 8 })))
+    await vi.waitFor(() => expect(app.files.preview(URL_IMAGE)?.state).toBe('ready'))
+    view.unmount()
+    await settle()
+    expect(bridge.api.files.cancelPreview).not.toHaveBeenCalled()
+    expect(app.files.preview(URL_IMAGE)?.state).toBe('ready')
   })
 
   test('a download refused for a private address offers the explicit local download', async () => {

@@ -207,7 +207,8 @@ export function createApi(core: Core, ports: { app: AppPort; ui: UiSettingsPort;
       send: async (id, peer, file) => core.files.send(id, peer, file),
       download: async (url, allowPrivate) => core.files.download(url, allowPrivate),
       cancel: async (transferId) => core.files.cancel(transferId),
-      preview: (url, allowPrivate) => core.files.preview(url, allowPrivate)
+      preview: (url, allowPrivate) => core.files.preview(url, allowPrivate),
+      cancelPreview: async (url) => core.files.cancelPreview(url)
     },
     avatars: {
       get: async (hash) => {

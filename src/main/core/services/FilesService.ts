@@ -5,6 +5,7 @@ import type { AccountId } from '../../../shared/model/ids'
 import type { Core } from '../createCore'
 import { CoreError, toCoreError } from '../errors'
 import { download, fetchInlineImage } from '../files/download'
+import { cancelled } from '../files/http'
 import type { ImageLimits } from '../files/image'
 import { harmlessFileName } from '../files/names'
 import type { HistoryService } from './HistoryService'
@@ -25,6 +26,14 @@ interface Transfer {
   abort: AbortController
 }
 
+/** One preview fetch, queued or running, and how many asked for it and still want it. */
+interface PendingPreview {
+  url: string
+  promise: Promise<ImagePreview | null>
+  abort: AbortController
+  holders: number
+}
+
 /**
  * File sharing as the user sees it: uploads (XEP-0363) that end in a message with the link (marked
  * as a file with XEP-0066 out-of-band data, in chats, rooms and private messages alike), and
@@ -35,7 +44,7 @@ export class FilesService extends EventEmitter<{ transfers: [TransferView[]] }> 
   private readonly previewSlots: Slots
   private readonly previewDeadlineMs: number
   /** Previews asked for and not answered yet, by URL and permission: asking again joins them. */
-  private readonly previewsPending = new Map<string, Promise<ImagePreview | null>>()
+  private readonly previewsPending = new Map<string, PendingPreview>()
 
   constructor(
     private readonly core: Core,
@@ -98,19 +107,47 @@ export class FilesService extends EventEmitter<{ transfers: [TransferView[]] }> 
   preview(url: string, allowPrivate: boolean): Promise<ImagePreview | null> {
     const key = `${allowPrivate ? 'private-ok' : 'public'} ${url}`
     const pending = this.previewsPending.get(key)
-    if (pending) return pending
-    const p = this.previewSlots.run(() => this.fetchPreview(url, allowPrivate)).finally(() => this.previewsPending.delete(key))
-    this.previewsPending.set(key, p)
-    return p
+    if (pending) {
+      pending.holders++
+      return pending.promise
+    }
+    const abort = new AbortController()
+    const promise = this.previewSlots.run(() => this.fetchPreview(url, allowPrivate, abort.signal), abort.signal).finally(() => {
+      if (this.previewsPending.get(key) === entry) this.previewsPending.delete(key)
+    })
+    const entry: PendingPreview = { url, promise, abort, holders: 1 }
+    this.previewsPending.set(key, entry)
+    return promise
   }
 
-  private async fetchPreview(url: string, allowPrivate: boolean): Promise<ImagePreview | null> {
+  /**
+   * One holder of a URL's preview lets go (a card left the screen). Only when no holder is left,
+   * with or without the private-address permission, is the fetch dropped from the queue or
+   * aborted: two cards showing the same picture share one fetch. Nothing pending: nothing to do.
+   */
+  cancelPreview(url: string): void {
+    const entries = [...this.previewsPending.entries()].filter(([, e]) => e.url === url)
+    const held = entries.find(([, e]) => e.holders > 0)
+    if (!held) return
+    held[1].holders--
+    if (entries.some(([, e]) => e.holders > 0)) return
+    for (const [key, e] of entries) {
+      // Asking again from now on starts a new fetch rather than joining the cancelled one.
+      this.previewsPending.delete(key)
+      e.abort.abort()
+    }
+  }
+
+  private async fetchPreview(url: string, allowPrivate: boolean, cancel: AbortSignal): Promise<ImagePreview | null> {
     const deadline = new AbortController()
     const timer = setTimeout(() => deadline.abort(), this.previewDeadlineMs)
     try {
-      const { info, bytes } = await fetchInlineImage(url, { allowPrivate, maxBytes: PREVIEW_MAX_BYTES, limits: PREVIEW_LIMITS, signal: deadline.signal })
+      const signal = AbortSignal.any([deadline.signal, cancel])
+      const { info, bytes } = await fetchInlineImage(url, { allowPrivate, maxBytes: PREVIEW_MAX_BYTES, limits: PREVIEW_LIMITS, signal })
       return { dataUrl: `data:${info.mime};base64,${bytes.toString('base64')}`, width: info.width, height: info.height }
     } catch (err) {
+      // Nobody wants it any more: say so (not "no preview", which the window would remember).
+      if (cancel.aborted) throw cancelled()
       const e = toCoreError(err)
       // A private address needs the user's click: say so; anything else is simply "no preview".
       if (e.condition === 'blocked-address') throw e
@@ -142,16 +179,34 @@ export class FilesService extends EventEmitter<{ transfers: [TransferView[]] }> 
   }
 }
 
-/** Runs at most `size` tasks at once; the others wait, first come first served. */
+/**
+ * Runs at most `size` tasks at once; the others wait, first come first served. A waiting task whose
+ * signal aborts leaves the line without running (its run rejects as cancelled).
+ */
 class Slots {
   private active = 0
   private readonly waiting: (() => void)[] = []
 
   constructor(private readonly size: number) {}
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) throw cancelled()
     if (this.active < this.size) this.active++
-    else await new Promise<void>((resolve) => this.waiting.push(resolve))
+    else {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => {
+          const i = this.waiting.indexOf(take)
+          if (i >= 0) this.waiting.splice(i, 1)
+          reject(cancelled())
+        }
+        const take = (): void => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        }
+        signal?.addEventListener('abort', onAbort, { once: true })
+        this.waiting.push(take)
+      })
+    }
     try {
       return await task()
     } finally {

@@ -132,7 +132,11 @@ export class FilesState {
     return this.previews.get(url)
   }
 
-  /** A card shows this URL's preview: keep it while it does. Returns the release. */
+  /**
+   * A card shows this URL's preview: keep it while it does. Returns the release. When the last
+   * card of a URL goes while its preview still loads, main is told to drop the fetch (queued or
+   * running) and the loading entry is forgotten: shown again, it is fetched again.
+   */
   holdPreview(url: string): () => void {
     this.#held.set(url, (this.#held.get(url) ?? 0) + 1)
     let held = true
@@ -140,8 +144,17 @@ export class FilesState {
       if (!held) return
       held = false
       const n = (this.#held.get(url) ?? 1) - 1
-      if (n > 0) this.#held.set(url, n)
-      else this.#held.delete(url)
+      if (n > 0) {
+        this.#held.set(url, n)
+        return
+      }
+      this.#held.delete(url)
+      if (this.previews.get(url)?.state !== 'loading') return
+      const next = new Map(this.previews)
+      next.delete(url)
+      this.previews = next
+      // Best effort: if it fails, the fetch just finishes into a card nobody shows.
+      api.files.cancelPreview(url).catch(() => undefined)
     }
   }
 
@@ -154,14 +167,18 @@ export class FilesState {
     if (current?.state === 'loading' || current?.state === 'ready') return
     // Known already: only the user's click (allowPrivate) tries again.
     if (current && !allowPrivate) return
-    this.#setPreview(url, { state: 'loading' })
+    const loading: PreviewState = { state: 'loading' }
+    this.#setPreview(url, loading)
+    let result: PreviewState
     try {
       const preview = await api.files.preview(url, allowPrivate)
-      this.#setPreview(url, preview && isSafeImageDataUrl(preview.dataUrl) ? { state: 'ready', preview } : { state: 'none' })
+      result = preview && isSafeImageDataUrl(preview.dataUrl) ? { state: 'ready', preview } : { state: 'none' }
     } catch (err) {
       const error = toApiError(err)
-      this.#setPreview(url, error.condition === 'blocked-address' && !allowPrivate ? { state: 'blocked' } : { state: 'none' })
+      result = error.condition === 'blocked-address' && !allowPrivate ? { state: 'blocked' } : { state: 'none' }
     }
+    // Cancelled meanwhile (its last card went; maybe a new load started since): not ours to set.
+    if (this.previews.get(url) === loading) this.#setPreview(url, result)
   }
 
   #setLimit(account: AccountId, limit: UploadLimit): void {

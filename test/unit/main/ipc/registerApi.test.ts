@@ -96,6 +96,23 @@ describe('registerApi', () => {
     expect(service.api['rooms']?.['configure']).toHaveBeenCalledWith(ACCOUNT, 'club@conference.capulet.lit', { name: '读书会', moderated: true })
   })
 
+  it('files.cancelPreview takes one URL, by the same rules as files.preview', async () => {
+    expect(electron.ipcMain.handlers.has('api:files.cancelPreview')).toBe(true)
+    const link = 'https://up.example.org/slot/cat.png'
+    expect(await call('api:files.cancelPreview', TRUSTED, link)).toEqual({ ok: true, value: 'files.cancelPreview result' })
+    expect(service.api['files']?.['cancelPreview']).toHaveBeenCalledExactlyOnceWith(link)
+    for (const bad of [[], [''], ['x'.repeat(8193)], [42], [null], [link, true]]) {
+      expect(await call('api:files.cancelPreview', TRUSTED, ...bad), JSON.stringify(bad).slice(0, 40)).toMatchObject({ ok: false, error: { code: 'invalid-argument' } })
+    }
+    expect(service.api['files']?.['cancelPreview']).toHaveBeenCalledOnce()
+    // The URL rules are those of preview: what one accepts or refuses, so does the other.
+    for (const u of [link, '', 'x'.repeat(8192), 'x'.repeat(8193), 42]) {
+      const preview = (await call('api:files.preview', TRUSTED, u, false)) as { ok: boolean }
+      const cancel = (await call('api:files.cancelPreview', TRUSTED, u)) as { ok: boolean }
+      expect(cancel.ok, String(u).slice(0, 20)).toBe(preview.ok)
+    }
+  })
+
   it('turns a thrown error into data', async () => {
     service.api['desktop']!['get']!.mockRejectedValueOnce(new Error('boom'))
     expect(await call('api:desktop.get', TRUSTED)).toMatchObject({ ok: false, error: { code: 'internal' } })

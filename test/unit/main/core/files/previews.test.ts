@@ -110,6 +110,79 @@ describe('FilesService.preview', () => {
   })
 })
 
+describe('FilesService.cancelPreview', () => {
+  const cancelledError = { code: 'internal', condition: 'cancelled' }
+
+  it('drops a queued preview: it never reaches the server, and the line moves on', async () => {
+    const f = files({ previewConcurrency: 1 })
+    const first = f.preview(`${base}/held/first.png`, true)
+    const queued = f.preview(`${base}/held/queued.png`, true)
+    const after = f.preview(`${base}/held/after.png`, true)
+    await until(() => held.length === 1)
+    f.cancelPreview(`${base}/held/queued.png`)
+    await expect(queued).rejects.toMatchObject(cancelledError)
+    held.shift()?.()
+    expect(await first).toMatchObject({ width: 3, height: 2 })
+    await until(() => held.length === 1)
+    held.shift()?.()
+    expect(await after).toMatchObject({ width: 3, height: 2 })
+    expect(requests).toEqual(['/held/first.png', '/held/after.png'])
+  })
+
+  it('aborts a running preview (the connection closes) and frees its slot', async () => {
+    const f = files({ previewConcurrency: 1 })
+    const running = f.preview(`${base}/held/running.png`, true)
+    const next = f.preview(`${base}/held/next.png`, true)
+    await until(() => held.length === 1 && open === 1)
+    f.cancelPreview(`${base}/held/running.png`)
+    await expect(running).rejects.toMatchObject(cancelledError)
+    await until(() => requests.length === 2)
+    expect(requests).toEqual(['/held/running.png', '/held/next.png'])
+    await until(() => open === 1) // the aborted one's connection is gone; only the next is open
+    held.pop()?.()
+    expect(await next).toMatchObject({ width: 3, height: 2 })
+  })
+
+  it('keeps a shared preview while another holder still wants it; the last one cancels it', async () => {
+    const f = files()
+    const a = f.preview(`${base}/held/shared.png`, true)
+    const b = f.preview(`${base}/held/shared.png`, true)
+    await until(() => held.length === 1)
+    f.cancelPreview(`${base}/held/shared.png`)
+    held.shift()?.()
+    expect(await a).toMatchObject({ width: 3, height: 2 })
+    expect(await b).toMatchObject({ width: 3, height: 2 })
+
+    // Holders of a finished fetch are gone: the next one has one holder, and cancelling once aborts it.
+    const c = f.preview(`${base}/held/shared.png`, true)
+    const d = f.preview(`${base}/held/shared.png`, true)
+    await until(() => held.length === 1)
+    f.cancelPreview(`${base}/held/shared.png`)
+    f.cancelPreview(`${base}/held/shared.png`)
+    await expect(c).rejects.toMatchObject(cancelledError)
+    await expect(d).rejects.toMatchObject(cancelledError)
+    expect(requests).toEqual(['/held/shared.png', '/held/shared.png'])
+
+    // Asked again after the cancel: a new fetch, not the cancelled one.
+    held = []
+    const e = f.preview(`${base}/held/shared.png`, true)
+    await until(() => held.length === 1)
+    held.shift()?.()
+    expect(await e).toMatchObject({ width: 3, height: 2 })
+    expect(requests).toHaveLength(3)
+  })
+
+  it('cancelling what is not pending does nothing', async () => {
+    const f = files()
+    f.cancelPreview(`${base}/held/nothing.png`)
+    const p = f.preview(`${base}/held/other.png`, true)
+    f.cancelPreview(`${base}/held/nothing.png`)
+    await until(() => held.length === 1)
+    held.shift()?.()
+    expect(await p).toMatchObject({ width: 3, height: 2 })
+  })
+})
+
 describe('FilesService.download', () => {
   it('shows a risky file under the harmless name it will be saved as, from the start', async () => {
     const f = files()
