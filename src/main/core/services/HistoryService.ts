@@ -95,7 +95,7 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
       this.flushInserts()
       // Once per session: a new role or nick says 'joined' again, with this session's messages stored.
       const key = keyOf(account, room)
-      if (!this.sessionStart.has(key)) this.sessionStart.set(key, this.newestRoomStoredAt(account, room))
+      if (!this.sessionStart.has(key)) this.snapshotStart(account, room, key, () => this.newestRoomStoredAt(account, room))
       void this.flushRoom(account, room)
       this.sendOwedMarkers(account, room)
       void this.roomCatchUp(account, room)
@@ -116,7 +116,8 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
         // when joined again.
         this.flushInserts()
         for (const key of this.sessionStart.keys()) if (key.startsWith(keyOf(account, ''))) this.sessionStart.delete(key)
-        this.sessionStart.set(keyOf(account, ''), this.newestStoredAt(account))
+        const own = this.account(account)?.bareJid
+        if (own) this.snapshotStart(account, own, keyOf(account, ''), () => this.newestStoredAt(account))
       }
       void this.flushOutbox(account)
       this.sendOwedMarkers(account)
@@ -744,6 +745,15 @@ export class HistoryService extends EventEmitter<HistoryEvents> {
     }
     const first = await this.storedPage(page, { before: '', max: CATCH_UP_PAGE })
     this.store.setArchiveState(account, archive, { lastId: first.last, lastAt: first.lastAt ?? null, firstId: first.first, complete: first.complete, syncedAt: Date.now() })
+  }
+
+  /**
+   * Takes `sessionStart` for an archive, but only where `syncArchive` could need it: a position
+   * without its archive time (stored before schema 4). Otherwise there is nothing to scan for.
+   */
+  private snapshotStart(account: AccountId, archive: string, key: string, newest: () => number | null): void {
+    const state = this.store.archiveState(account, archive)
+    if (state?.lastId != null && state.lastAt == null) this.sessionStart.set(key, newest())
   }
 
   /** `sessionStart` of a session or join (computed now only when none was taken). */
