@@ -1,9 +1,9 @@
 // XEP-0045 stanzas Parley sends. Callers pass canonical JIDs and nicks (see MucModule).
 import { xml, type Child, type Element } from '../../xml'
-import { NS_DATA, type DataForm } from '../0004-data-forms'
+import { fieldValue, NS_DATA, type DataForm } from '../0004-data-forms'
 import { oobElement, type OobData } from '../0066-oob'
-import { NS_RECEIPTS, receiptRequest } from '../0184-receipts'
-import { markable, NS_MARKERS } from '../0333-chat-markers'
+import { receiptFor, receiptRequest } from '../0184-receipts'
+import { displayedMarker, markable } from '../0333-chat-markers'
 import { replaceElement } from '../0308-correction'
 import { originId } from '../0359-unique-ids'
 import { fallback } from '../0428-fallback'
@@ -82,26 +82,23 @@ export function privateMessage(room: string, nick: string, id: string, body: str
   )
 }
 
-/** XEP-0184 §5: the receipt for an occupant's private message `id`, through the room (with the §7.5 marker). */
-/** XEP-0333 `displayed` to an occupant, marked as part of the room's private chat. */
-export function privateDisplayed(room: string, nick: string, id: string): Element {
-  return xml(
-    'message',
-    { to: `${room}/${nick}`, id: `displayed-${id}`, type: 'chat' },
-    xml('displayed', { xmlns: NS_MARKERS, id }),
-    xml('store', { xmlns: 'urn:xmpp:hints' }),
-    xml('x', { xmlns: NS_MUC_USER })
-  )
+/** A message to an occupant made part of the room's private chat (§7.5: type chat, the muc#user marker). */
+function asPrivate(message: Element): Element {
+  message.attrs.type = 'chat'
+  message.append(xml('x', { xmlns: NS_MUC_USER }))
+  return message
 }
 
+/** XEP-0333 `displayed` to an occupant, through the room. */
+export function privateDisplayed(room: string, nick: string, id: string): Element {
+  const marker = displayedMarker(`${room}/${nick}`, id)
+  marker.attrs.id = `displayed-${id}`
+  return asPrivate(marker)
+}
+
+/** XEP-0184 §5: the receipt for an occupant's private message `id`, through the room. */
 export function privateReceipt(room: string, nick: string, id: string): Element {
-  return xml(
-    'message',
-    { to: `${room}/${nick}`, id: `receipt-${id}`, type: 'chat' },
-    xml('received', { xmlns: NS_RECEIPTS, id }),
-    xml('store', { xmlns: 'urn:xmpp:hints' }),
-    xml('x', { xmlns: NS_MUC_USER })
-  )
+  return asPrivate(receiptFor(`${room}/${nick}`, id))
 }
 
 /** §8.1: set (or with '' clear) the subject. */
@@ -179,7 +176,7 @@ export function roomConfigValues(cfg: RoomConfig, form?: DataForm): Record<strin
  * settings. Only what the form offers is set; `archive` reads either server's switch.
  */
 export function roomConfigFromForm(form: DataForm): RoomConfig {
-  const value = (name: string): string | undefined => form.fields.find((f) => f.var === name)?.values[0]
+  const value = (name: string): string | undefined => fieldValue(form, name)
   const flag = (name: string): boolean | undefined => {
     const v = value(name)
     return v === undefined ? undefined : v === '1' || v === 'true'
