@@ -28,6 +28,11 @@ const FIELD_TYPES = new Set<FieldType>([
   'boolean', 'fixed', 'hidden', 'jid-multi', 'jid-single', 'list-multi', 'list-single', 'text-multi', 'text-private', 'text-single'
 ])
 
+/** The first value of the field `name`; undefined when the form has no such field (or it is empty). */
+export function fieldValue(form: DataForm | undefined, name: string): string | undefined {
+  return form?.fields.find((f) => f.var === name)?.values[0]
+}
+
 /** XEP-0004 §3 parse; unknown field types read as text-single (as the XEP says) and nothing throws. */
 export function parseDataForm(x: Element): DataForm {
   const fields = x.getChildren('field').map(parseField)

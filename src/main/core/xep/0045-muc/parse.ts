@@ -8,7 +8,7 @@ import { bodyOf, isAction } from '../../im/message/parse'
 import { parseAvailable, presenceKind, statusText } from '../../im/presence/parse'
 import { stanzaError } from '../../stream/IqCaller'
 import type { Element } from '../../xml'
-import { NS_DATA, parseDataForm } from '../0004-data-forms'
+import { fieldValue, NS_DATA, parseDataForm } from '../0004-data-forms'
 import { parseInfo } from '../0030-disco'
 import { delayedAt } from '../0203-delay'
 import { sharesFile } from '../0066-oob'
@@ -350,7 +350,7 @@ export function parseRoomInfo(room: string, query: Element): RoomInfo {
     .getChildren('x', NS_DATA)
     .map(parseDataForm)
     .find((f) => f.formType === NS_MUC_ROOMINFO)
-  const value = (name: string): string => form?.fields.find((f) => f.var === name)?.values[0] ?? ''
+  const value = (name: string): string => fieldValue(form, name) ?? ''
   const count = Number.parseInt(value('muc#roominfo_occupants'), 10)
   const identity = info.identities.find((i) => i.category === 'conference')
   const avatar = form?.fields.find((f) => f.var === 'muc#roominfo_avatarhash')

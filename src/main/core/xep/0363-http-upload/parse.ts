@@ -1,7 +1,7 @@
 import { CoreError } from '../../errors'
 import { classifyAddress, hostAddress, isLoopbackName } from '../../files/address'
 import type { Element } from '../../xml'
-import { parseDataForm } from '../0004-data-forms'
+import { fieldValue, parseDataForm } from '../0004-data-forms'
 
 export const NS_HTTP_UPLOAD = 'urn:xmpp:http:upload:0'
 
@@ -83,7 +83,7 @@ export function maxFileSizeOf(query: Element): number | null {
   for (const x of query.getChildren('x', 'jabber:x:data')) {
     const form = parseDataForm(x)
     if (form.formType !== NS_HTTP_UPLOAD) continue
-    const value = form.fields.find((f) => f.var === 'max-file-size')?.values[0]?.trim() ?? ''
+    const value = fieldValue(form, 'max-file-size')?.trim() ?? ''
     if (/^\d{1,16}$/.test(value) && Number(value) > 0) return Number(value)
   }
   return null
