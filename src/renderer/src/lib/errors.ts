@@ -1,6 +1,8 @@
 /** Every error code the core reports, worded for people (the sentences live in the translation files). */
 import type { ErrorCode, ErrorView } from '../../../shared/model/errors'
 import type { MessageKey } from '../i18n/en'
+import { toApiError } from './api'
+import { neutraliseBidi } from './text'
 
 export const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   'dns-failed': 'error.dns-failed',
@@ -54,4 +56,12 @@ export function errorKey(error: Pick<ErrorView, 'code'>): MessageKey {
 /** Certificate problems the user can resolve by trusting the certificate. */
 export function isCertificateError(error: Pick<ErrorView, 'code' | 'cert'> | null | undefined): boolean {
   return !!error?.cert && (error.code === 'tls-untrusted' || error.code === 'tls-pin-mismatch')
+}
+
+/**
+ * "Could not <do it> with {name}. {reason}": an action on someone or something that failed, the
+ * name with its bidi controls made visible and the reason in plain words.
+ */
+export function failureText(t: (key: MessageKey, values?: Record<string, string>) => string, key: MessageKey, name: string, err: unknown): string {
+  return t(key, { name: neutraliseBidi(name), reason: t(errorKey(toApiError(err))) })
 }
