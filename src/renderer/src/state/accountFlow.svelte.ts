@@ -7,13 +7,13 @@ import type { AccountId } from '../../../shared/model/ids'
 import { toApiError, type ApiError } from '../lib/api'
 import { isCertificateError } from '../lib/errors'
 import type { MessageKey } from '../lib/i18n.svelte'
+import { DEFAULT_PORT, isBadPort } from '../lib/server'
 import type { AccountsState } from './accounts.svelte'
 
 export type FlowMode = 'signin' | 'register'
 
 export type FieldErrors = Partial<Record<'address' | 'password' | 'password2' | 'server' | 'username' | 'host' | 'port', MessageKey>>
 
-const DEFAULT_PORT: Record<TlsMode, number> = { starttls: 5222, direct: 5223 }
 
 /** Field types the user answers (hidden ones are sent back as they came, fixed ones are text). */
 const ANSWERED: ReadonlySet<RegistrationField['type']> = new Set(['text-single', 'text-private', 'text-multi', 'boolean', 'list-single'])
@@ -74,7 +74,7 @@ export class AccountFlow {
     if (this.advanced) {
       if (this.host.trim() !== '' && !parseJid(this.host.trim())) errors.host = 'validation.host'
       const port = this.port.trim()
-      if (port !== '' && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) errors.port = 'validation.port'
+      if (isBadPort(port)) errors.port = 'validation.port'
     }
     return errors
   })

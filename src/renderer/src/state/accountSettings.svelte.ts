@@ -3,9 +3,9 @@ import { parseJid } from '../../../shared/jid'
 import type { ServerOverride, TlsMode } from '../../../shared/model/account'
 import { toApiError, type ApiError } from '../lib/api'
 import type { MessageKey } from '../lib/i18n.svelte'
+import { DEFAULT_PORT, isBadPort } from '../lib/server'
 import type { AccountsState } from './accounts.svelte'
 
-const DEFAULT_PORT: Record<TlsMode, number> = { starttls: 5222, direct: 5223 }
 
 export type SettingsErrors = Partial<Record<'host' | 'port' | 'resource', MessageKey>>
 
@@ -47,7 +47,7 @@ export class AccountSettingsForm {
     const parsed = host.length <= 253 ? parseJid(host) : null
     if (!parsed || parsed.local !== '' || parsed.resource !== '') errors.host = 'validation.host'
     const port = this.port.trim()
-    if (port !== '' && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) errors.port = 'validation.port'
+    if (isBadPort(port)) errors.port = 'validation.port'
     return errors
   })
 
